@@ -1,0 +1,79 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# tuntap_rs: build the module out of tree, and run it in a VM.
+#
+#   make                  build tuntap_rs.ko against KDIR (default: the cached debug kernel,
+#                         built first if missing)
+#   make KDIR=/path       build against your own Rust-enabled kernel build tree
+#   make run              install what is missing, build, boot a VM with the module loaded
+#   make check            the same set-up, then the whole selftest suite in the VM
+#   make check TESTS="module -t cloning_nodes"   one program, one test
+#   make clippy           build with CLIPPY=1 (warnings are errors)
+#   make fmt-check        rustfmt --check with the kernel's .rustfmt.toml
+#   make rust-analyzer    write rust-project.json for editors
+#   make modules_install  install into /lib/modules of the KDIR kernel
+#   make selftests        build the selftest programs only
+#   make clean
+
+TOP := $(CURDIR)
+SCRIPTS := $(TOP)/scripts
+
+# The toolchain environment: rust-src, libclang, bindgen (scripts/setup.sh installs them).
+export RUST_LIB_SRC ?= /usr/lib/rustlib/src/rust/library
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+
+# Without KDIR, the cached debug kernel (scripts/kernel.sh builds it once, then reuses it).
+ifeq ($(origin KDIR), undefined)
+KDIR_CMD := $(SCRIPTS)/kernel.sh debug
+KDIR = $(shell $(KDIR_CMD))
+else
+KDIR_CMD := echo $(KDIR)
+endif
+
+RUST_SOURCES := tuntap_rs.rs cdev.rs netdev.rs clone.rs
+KBUILD_ARGS = -C $(KDIR) M=$(TOP) RUST_LIB_SRC=$(RUST_LIB_SRC)
+
+.PHONY: all modules clippy fmt-check fmt rust-analyzer modules_install setup selftests run check clean
+
+all: modules
+
+modules:
+	$(MAKE) $(KBUILD_ARGS) modules
+
+clippy:
+	rm -f $(TOP)/tuntap_rs.o
+	$(MAKE) $(KBUILD_ARGS) CLIPPY=1 KRUSTFLAGS="-Dwarnings" modules
+
+fmt-check:
+	rustfmt --check --edition 2021 --config-path $(KDIR)/.rustfmt.toml $(RUST_SOURCES)
+
+fmt:
+	rustfmt --edition 2021 --config-path $(KDIR)/.rustfmt.toml $(RUST_SOURCES)
+
+rust-analyzer:
+	$(MAKE) $(KBUILD_ARGS) rust-analyzer
+
+modules_install:
+	$(MAKE) $(KBUILD_ARGS) modules_install
+
+setup:
+	$(SCRIPTS)/setup.sh
+
+selftests:
+	$(MAKE) -C selftests KDIR=$(KDIR)
+
+# run and check: set-up, kernel (built or reused), module, then the VM. The kernel tree is
+# looked up by the shell at run time, after setup.sh has installed what kernel.sh needs.
+run:
+	$(SCRIPTS)/setup.sh
+	kdir=$$($(KDIR_CMD)) && $(MAKE) KDIR=$$kdir modules && \
+		$(SCRIPTS)/vm --kdir $$kdir -- $(SCRIPTS)/demo.sh
+
+check:
+	$(SCRIPTS)/setup.sh
+	kdir=$$($(KDIR_CMD)) && $(MAKE) KDIR=$$kdir modules selftests && \
+		$(SCRIPTS)/check.sh $$kdir $(TESTS)
+
+clean:
+	$(MAKE) $(KBUILD_ARGS) clean
+	$(MAKE) -C selftests clean

@@ -1,0 +1,31 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared settings for the tuntap_rs scripts: where things live, how steps report.
+# shellcheck shell=bash
+
+step() { printf '[tuntap_rs %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { printf '[tuntap_rs] FAILED: %s\n' "$*" >&2; exit 1; }
+
+: "${CARGO_HOME:=$HOME/.cargo}"
+: "${RUST_LIB_SRC:=/usr/lib/rustlib/src/rust/library}"
+# The built kernel trees live here, outside the repository, one per kernel version + config hash.
+: "${TUNTAP_CACHE:=/var/cache/tuntap_rs}"
+export CARGO_HOME RUST_LIB_SRC TUNTAP_CACHE
+export PATH="$CARGO_HOME/bin:$PATH"
+
+libclang_dir() {
+	python3 -c 'import clang, os; print(os.path.join(os.path.dirname(clang.__file__), "native"))' 2>/dev/null || true
+}
+
+# The variables every kernel and module `make` needs.
+toolchain_env() {
+	LIBCLANG_PATH=$(libclang_dir)
+	export LIBCLANG_PATH
+	PATH="$(dirname "$(command -v python3)"):$PATH"
+	export PATH
+}
+
+print_env() {
+	toolchain_env
+	printf 'export LIBCLANG_PATH=%q\nexport RUST_LIB_SRC=%q\nexport PATH=%q\n' \
+		"$LIBCLANG_PATH" "$RUST_LIB_SRC" "$PATH"
+}

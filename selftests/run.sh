@@ -1,0 +1,34 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Runs the tuntap_rs selftests (inside the guest; scripts/vm loads the module first) and prints
+# their TAP output, then `selftests: N passed, N failed, N skipped`.
+#   run.sh                     every program
+#   run.sh PROG [ARGS...]      one program, with kselftest_harness arguments (-t TEST, -l, ...)
+cd "$(dirname "$0")" || exit 1
+progs="module"
+if [ $# -gt 0 ]; then
+	progs=$1
+	shift
+fi
+pass=0 fail=0 skip=0
+for p in $progs; do
+	echo "# selftests: tuntap_rs: $p"
+	out=$(mktemp)
+	./"$p" "$@" >"$out" 2>&1
+	rc=$?
+	cat "$out"
+	p_pass=$(grep -c '^ok .*' "$out" | tr -d ' ')
+	p_skip=$(grep -c '^ok .* # SKIP' "$out" | tr -d ' ')
+	p_fail=$(grep -c '^not ok ' "$out" | tr -d ' ')
+	p_pass=$((p_pass - p_skip))
+	# A program that died before reporting anything counts as one failure.
+	if [ "$rc" != 0 ] && [ "$p_fail" = 0 ]; then
+		echo "# $p exited with status $rc"
+		p_fail=1
+	fi
+	pass=$((pass + p_pass)) fail=$((fail + p_fail)) skip=$((skip + p_skip))
+	rm -f "$out"
+done
+echo "selftests: $pass passed, $fail failed, $skip skipped"
+[ "$fail" = 0 ]
