@@ -30,7 +30,7 @@ else
 KDIR_CMD := echo $(KDIR)
 endif
 
-RUST_SOURCES := tuntap_rs.rs cdev.rs netdev.rs clone.rs
+RUST_SOURCES := tuntap_rs.rs cdev.rs netdev.rs clone.rs unit.rs sys.rs
 KBUILD_ARGS = -C $(KDIR) M=$(TOP) RUST_LIB_SRC=$(RUST_LIB_SRC)
 
 .PHONY: all modules clippy fmt-check fmt rust-analyzer modules_install setup selftests run check clean
@@ -41,7 +41,7 @@ modules:
 	$(MAKE) $(KBUILD_ARGS) modules
 
 clippy:
-	rm -f $(TOP)/tuntap_rs.o
+	rm -f $(TOP)/tuntap_main.o
 	$(MAKE) $(KBUILD_ARGS) CLIPPY=1 KRUSTFLAGS="-Dwarnings" modules
 
 fmt-check:

@@ -1,56 +1,93 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Character device nodes: misc devices with tuntap_rs' own `file_operations`.
+//! Character devices: the cloning nodes (misc devices), the per-unit nodes (one char device
+//! region), and the `file_operations` both use.
 //!
 //! The kernel's `miscdevice` abstraction has no `poll` and no `fasync`, both of which BSD
-//! tunnel programs rely on, so, like Rust Binder, this module builds its own `file_operations`
-//! table as a `const` per [`Operations`] implementation. This file is the char-device half of
-//! the thin `unsafe` layer: every `extern "C"` entry point converts its raw arguments and calls
-//! straight into the safe [`Operations`] methods.
+//! tunnel programs rely on, so, like Rust Binder, this module builds its own
+//! `file_operations` table as a `const` per [`Operations`] implementation. This file is the
+//! char-device half of the thin `unsafe` layer: every `extern "C"` entry point converts its
+//! raw arguments and calls straight into a safe [`Operations`] method.
+//!
+//! The per-unit nodes are not misc devices: `misc_open()` holds `misc_mtx` while it calls our
+//! `open`, and opening a cloning node must create the unit's node, which `misc_register()`
+//! would do under that same mutex. They are devices of one char device region of our own,
+//! made with `device_create()`, which takes no lock that `open` holds.
 //!
 //! # Lifetimes
 //!
 //! `misc_open()` holds `misc_mtx` while it calls our `open`, so a [`Registration`] cannot be
-//! deregistered (and freed) during `open`. After `open`, the file only holds what
-//! [`Operations::open`] returned (`file->private_data`); that value must keep alive whatever it
-//! needs, because the node may be deregistered while the file stays open.
+//! freed during `open`; the region outlives every unit node. After `open`, a file owns the
+//! `Arc` that [`Operations::open_clone`]/[`Operations::open_unit`] returned (its
+//! `private_data`) and the module is pinned by `file_operations.owner`.
 
-use core::marker::PhantomData;
+use crate::{
+    sys,
+    Kind, //
+};
+use core::{
+    cell::UnsafeCell,
+    marker::PhantomData,
+    ptr::null_mut, //
+};
 use kernel::{
     bindings,
+    error::to_result,
     fs::File,
+    iov::{
+        IovIterDest,
+        IovIterSource, //
+    },
     module::this_module,
     prelude::*,
+    seq_file::SeqFile,
     str::CString,
+    sync::{
+        poll::PollTable,
+        Arc,
+        ArcBorrow, //
+    },
     types::{
         ForeignOwnable,
         Opaque, //
     },
 };
 
-/// What a node does when it is opened and closed.
-pub(crate) trait Operations: Sized + 'static {
-    /// The data a node carries: which driver it belongs to, which unit it stands for.
-    type Node: Send + Sync;
-
-    /// The per-open state, stored in the file's private data from `open` to `release`.
-    type Ptr: ForeignOwnable + Send + Sync;
-
-    /// Called on `open(2)` of a node; the result becomes the file's private data.
-    fn open(node: &Self::Node, file: &File) -> Result<Self::Ptr>;
-
-    /// Called on the last close of the file.
-    fn release(this: Self::Ptr, _file: &File) {
-        drop(this);
-    }
+/// What a node's files do. Every open file holds an `Arc<Self>`.
+pub(crate) trait Operations: Sized + Send + Sync + 'static {
+    /// `open(2)` of the cloning node of `kind`.
+    fn open_clone(kind: Kind, file: &File) -> Result<Arc<Self>>;
+    /// `open(2)` of the per-unit node with this minor number.
+    fn open_unit(minor: u32, file: &File) -> Result<Arc<Self>>;
+    /// Last close of the file.
+    fn release(this: Arc<Self>, file: &File);
+    /// `read(2)`/`readv(2)`.
+    fn read(this: ArcBorrow<'_, Self>, dst: &mut IovIterDest<'_>, nonblock: bool) -> Result<usize>;
+    /// `write(2)`/`writev(2)`.
+    fn write(this: ArcBorrow<'_, Self>, src: &mut IovIterSource<'_>) -> Result<usize>;
+    /// `poll(2)`: returns the `EPOLL*` mask.
+    fn poll(this: ArcBorrow<'_, Self>, file: &File, table: &PollTable<'_>) -> u32;
+    /// `ioctl(2)`; `compat` for 32-bit callers.
+    fn ioctl(
+        this: ArcBorrow<'_, Self>,
+        file: &File,
+        cmd: u32,
+        arg: usize,
+        compat: bool,
+    ) -> Result<isize>;
+    /// `fcntl(F_SETFL, O_ASYNC)` and `FIOASYNC`.
+    fn fasync(this: ArcBorrow<'_, Self>, fd: i32, file: &File, on: bool) -> Result;
+    /// `/proc/<pid>/fdinfo/<fd>`.
+    fn show_fdinfo(this: ArcBorrow<'_, Self>, m: &SeqFile);
 }
 
-/// A registered misc device node, `/dev/<name>`, whose opens go to `T`.
+/// A registered cloning node, `/dev/<name>`, whose opens go to [`Operations::open_clone`].
 ///
 /// # Invariants
 ///
-/// `misc` holds a `struct miscdevice` registered with `misc_register()` whose `name` points into
-/// `name` and whose `fops` is [`VTable::<T>::FOPS`]; it stays registered until [`Drop`].
+/// `misc` holds a `struct miscdevice` registered with `misc_register()` whose `name` and
+/// `nodename` point into `name` and `nodename`, and whose `fops` is
+/// [`VTable::<T>::CLONE_FOPS`]; it stays registered until [`Drop`].
 /// `misc` is the first field of this `#[repr(C)]` type, so a pointer to it is a pointer to the
 /// whole [`Registration`].
 #[repr(C)]
@@ -58,29 +95,37 @@ pub(crate) trait Operations: Sized + 'static {
 pub(crate) struct Registration<T: Operations> {
     #[pin]
     misc: Opaque<bindings::miscdevice>,
-    /// Passed to [`Operations::open`].
-    node: T::Node,
-    /// The node's name; `misc.name` points into its heap buffer, which never moves.
+    /// Passed to [`Operations::open_clone`].
+    kind: Kind,
+    /// The misc device's name (sysfs, `/proc/misc`), `tuntap_rs_<node>`, so as not to clash
+    /// with Linux's own tun ("tun"); `misc.name` points into its heap buffer, which never
+    /// moves.
     name: CString,
+    /// The node's name under `/dev`; `misc.nodename` points into it.
+    nodename: CString,
     _t: PhantomData<T>,
 }
 
-// SAFETY: `misc_register` and `misc_deregister` may be called from any thread, and the only data
-// shared through `&Registration` is `node`, which is `Sync`.
+// SAFETY: `misc_register`/`misc_deregister` may be called from any thread, and the only data
+// read through `&Registration` is `kind`, which is `Copy`.
 unsafe impl<T: Operations> Sync for Registration<T> {}
-// SAFETY: As above; `node` is `Send`.
+// SAFETY: As above.
 unsafe impl<T: Operations> Send for Registration<T> {}
 
 impl<T: Operations> Registration<T> {
-    /// Registers `/dev/<name>` (mode 0600, owner root) carrying `node`.
-    pub(crate) fn register(name: CString, node: T::Node) -> impl PinInit<Self, Error> {
+    /// Registers the cloning node of `kind`, `/dev/<nodename>` (mode 0600, owner root).
+    pub(crate) fn register(nodename: &CStr, kind: Kind) -> Result<impl PinInit<Self, Error>> {
+        let name = CString::try_from_fmt(fmt!("tuntap_rs_{}", nodename.to_str()?))?;
+        let nodename = CString::try_from_fmt(fmt!("{}", nodename.to_str()?))?;
         let name_ptr = name.as_char_ptr();
-        try_pin_init!(Self {
+        let nodename_ptr = nodename.as_char_ptr();
+        Ok(try_pin_init!(Self {
             misc <- Opaque::try_ffi_init(move |slot: *mut bindings::miscdevice| {
                 let mut misc: bindings::miscdevice = pin_init::zeroed();
                 misc.minor = bindings::MISC_DYNAMIC_MINOR as c_int;
                 misc.name = name_ptr;
-                misc.fops = &VTable::<T>::FOPS;
+                misc.nodename = nodename_ptr;
+                misc.fops = &VTable::<T>::CLONE_FOPS;
                 misc.mode = 0o600;
                 // SAFETY: The initialiser may write to `slot`.
                 unsafe { slot.write(misc) };
@@ -89,10 +134,11 @@ impl<T: Operations> Registration<T> {
                 // INVARIANT: On success the miscdevice is registered.
                 to_result(unsafe { bindings::misc_register(slot) })
             }),
-            node,
+            kind,
             name,
+            nodename,
             _t: PhantomData,
-        })
+        }))
     }
 }
 
@@ -104,32 +150,169 @@ impl<T: Operations> PinnedDrop for Registration<T> {
     }
 }
 
-/// The `file_operations` table for nodes of `T`.
+/// The char device region of the per-unit nodes; its opens go to [`Operations::open_unit`].
+///
+/// # Invariants
+///
+/// While this value exists, the glue's region, class and cdev are registered with
+/// [`VTable::<T>::UNIT_FOPS`]. There is only one per module (the glue keeps it in statics).
+pub(crate) struct Region<T: Operations> {
+    _t: PhantomData<T>,
+}
+
+impl<T: Operations> Region<T> {
+    /// Registers a region of `minors` minor numbers named `name`.
+    pub(crate) fn register(name: &'static CStr, minors: u32) -> Result<Self> {
+        // SAFETY: `name` is static; the fops table is static. Called once, from module init.
+        to_result(unsafe {
+            sys::tuntap_rs_region_create(name.as_char_ptr(), minors, &VTable::<T>::UNIT_FOPS)
+        })?;
+        Ok(Region { _t: PhantomData })
+    }
+}
+
+impl<T: Operations> Drop for Region<T> {
+    fn drop(&mut self) {
+        // SAFETY: The region exists by the type invariants; this is its only destruction.
+        unsafe { sys::tuntap_rs_region_destroy() };
+    }
+}
+
+/// A per-unit device node, removed on drop.
+///
+/// # Invariants
+///
+/// A device for `minor` exists in the region. The region outlives every [`Node`]: the module
+/// registers it before the cloning nodes (the only way to create units) and destroys every
+/// unit before dropping it.
+pub(crate) struct Node {
+    minor: u32,
+}
+
+impl Node {
+    /// Creates the device node `/dev/<name>` for `minor` (mode 0600, owner root).
+    pub(crate) fn new(minor: u32, name: &CStr) -> Result<Node> {
+        // SAFETY: The region exists while units can be created (see the invariants); `name`
+        // is a valid C string the kernel copies.
+        to_result(unsafe { sys::tuntap_rs_node_create(minor, name.as_char_ptr()) })?;
+        Ok(Node { minor })
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        // SAFETY: The device for `minor` exists, created by `Region::node`.
+        unsafe { sys::tuntap_rs_node_destroy(self.minor) };
+    }
+}
+
+/// A list of files that asked for `SIGIO` (`struct fasync_struct *`).
+///
+/// # Invariants
+///
+/// `list` is only changed by `fasync_helper()` and read by `kill_fasync()`, which synchronise
+/// through `fasync_lock` and RCU.
+pub(crate) struct Fasync {
+    list: UnsafeCell<*mut bindings::fasync_struct>,
+}
+
+// SAFETY: `fasync_helper` and `kill_fasync` may be called concurrently from any thread.
+unsafe impl Send for Fasync {}
+// SAFETY: As above.
+unsafe impl Sync for Fasync {}
+
+impl Fasync {
+    /// An empty list.
+    pub(crate) const fn new() -> Fasync {
+        Fasync {
+            list: UnsafeCell::new(null_mut()),
+        }
+    }
+
+    /// Adds `file` to (or removes it from) the list.
+    pub(crate) fn set(&self, fd: i32, file: &File, on: bool) -> Result {
+        // SAFETY: `file` is valid; the list is only changed by `fasync_helper`.
+        let ret =
+            unsafe { bindings::fasync_helper(fd, file.as_ptr(), c_int::from(on), self.list.get()) };
+        to_result(ret.min(0))
+    }
+
+    /// Sends `SIGIO` with `POLL_IN` to the owners of the files on the list.
+    pub(crate) fn signal_readable(&self) {
+        // SAFETY: `kill_fasync` reads the list under RCU; callable from any context.
+        unsafe {
+            bindings::kill_fasync(
+                self.list.get(),
+                bindings::SIGIO as c_int,
+                bindings::POLL_IN as c_int,
+            )
+        };
+    }
+}
+
+impl Drop for Fasync {
+    fn drop(&mut self) {
+        // Every file removes itself when it is released (`__fput` calls `fasync` with off),
+        // and a unit outlives its files' references.
+        debug_assert!(self.list.get_mut().is_null());
+    }
+}
+
+/// Sets the process (`pid` > 0) or process group (`pid` < 0) that gets `SIGIO` for `file`.
+pub(crate) fn set_owner(file: &File, pid: i32) -> Result {
+    // SAFETY: `file` is valid; `f_setown` takes its own locks.
+    to_result(unsafe { bindings::f_setown(file.as_ptr(), pid, 1) })
+}
+
+/// The process (> 0) or process group (< 0) that gets `SIGIO` for `file`, or 0.
+pub(crate) fn owner(file: &File) -> i32 {
+    // SAFETY: `file` is valid.
+    unsafe { sys::tuntap_rs_f_getown(file.as_ptr()) }
+}
+
+/// The `file_operations` tables for nodes of `T`.
 struct VTable<T: Operations>(PhantomData<T>);
 
 impl<T: Operations> VTable<T> {
-    const FOPS: bindings::file_operations = bindings::file_operations {
+    /// For the cloning nodes (misc devices).
+    const CLONE_FOPS: bindings::file_operations = bindings::file_operations {
+        open: Some(Self::open_clone),
+        ..Self::COMMON
+    };
+
+    /// For the per-unit nodes (our char device region).
+    const UNIT_FOPS: bindings::file_operations = bindings::file_operations {
+        open: Some(Self::open_unit),
+        ..Self::COMMON
+    };
+
+    const COMMON: bindings::file_operations = bindings::file_operations {
         owner: this_module::<crate::LocalModule>().as_ptr(),
-        open: Some(Self::open),
         release: Some(Self::release),
+        read_iter: Some(Self::read_iter),
+        write_iter: Some(Self::write_iter),
+        poll: Some(Self::poll),
+        unlocked_ioctl: Some(Self::ioctl),
+        compat_ioctl: Some(Self::compat_ioctl),
+        fasync: Some(Self::fasync),
+        show_fdinfo: Some(Self::show_fdinfo),
         ..pin_init::zeroed()
     };
 
+    /// Stores `opened` as the file's private data.
+    ///
     /// # Safety
     ///
-    /// `file` must be a file being opened through a [`Registration<T>`]'s miscdevice.
-    unsafe extern "C" fn open(_inode: *mut bindings::inode, file: *mut bindings::file) -> c_int {
-        // SAFETY: `misc_open()` stored a pointer to our miscdevice in `private_data`, and holds
-        // `misc_mtx` so the registration cannot go away during this call. By the invariants of
-        // `Registration`, that pointer is also a pointer to the `Registration<T>`.
-        let reg = unsafe { &*(*file).private_data.cast::<Registration<T>>() };
-        // SAFETY: The file is valid for the duration of this call and has no fdget_pos region.
-        let file_ref = unsafe { File::from_raw_file(file) };
-        match T::open(&reg.node, file_ref) {
-            Ok(ptr) => {
-                // SAFETY: Until `release`, only the functions of this table use `private_data`,
-                // and they all read it as a `T::Ptr`.
-                unsafe { (*file).private_data = ptr.into_foreign().cast() };
+    /// `file` must be a file being opened through one of our tables.
+    unsafe fn finish_open(file: *mut bindings::file, opened: Result<Arc<T>>) -> c_int {
+        match opened {
+            Ok(arc) => {
+                // SAFETY: Until `release`, only the functions of these tables use
+                // `private_data`, and they all read it as an `Arc<T>`.
+                unsafe { (*file).private_data = arc.into_foreign().cast() };
+                // Packets are not seekable: `stream_open` marks the file so.
+                // SAFETY: The file is being opened.
+                unsafe { bindings::stream_open(null_mut(), file) };
                 0
             }
             Err(e) => e.to_errno(),
@@ -138,18 +321,151 @@ impl<T: Operations> VTable<T> {
 
     /// # Safety
     ///
-    /// `file` must be a file opened successfully by [`Self::open`], being released.
-    unsafe extern "C" fn release(_inode: *mut bindings::inode, file: *mut bindings::file) -> c_int {
-        // SAFETY: `open` stored a `T::Ptr` here; release is its last user, so it takes it back.
-        let ptr = unsafe { T::Ptr::from_foreign((*file).private_data.cast()) };
+    /// `file` must be a file being opened through a [`Registration<T>`]'s miscdevice.
+    unsafe extern "C" fn open_clone(
+        _inode: *mut bindings::inode,
+        file: *mut bindings::file,
+    ) -> c_int {
+        // SAFETY: `misc_open()` stored a pointer to our miscdevice in `private_data`, and holds
+        // `misc_mtx` so the registration cannot go away during this call. By the invariants of
+        // `Registration`, that pointer is also a pointer to the `Registration<T>`.
+        let kind = unsafe { (*(*file).private_data.cast::<Registration<T>>()).kind };
         // SAFETY: The file is valid for the duration of this call and has no fdget_pos region.
-        T::release(ptr, unsafe { File::from_raw_file(file) });
+        let opened = T::open_clone(kind, unsafe { File::from_raw_file(file) });
+        // SAFETY: The file is being opened through our table.
+        unsafe { Self::finish_open(file, opened) }
+    }
+
+    /// # Safety
+    ///
+    /// `inode` and `file` must be a per-unit node being opened.
+    unsafe extern "C" fn open_unit(
+        inode: *mut bindings::inode,
+        file: *mut bindings::file,
+    ) -> c_int {
+        // SAFETY: `inode` is valid during open.
+        let minor = unsafe { sys::tuntap_rs_inode_minor(inode) };
+        // SAFETY: The file is valid for the duration of this call and has no fdget_pos region.
+        let opened = T::open_unit(minor, unsafe { File::from_raw_file(file) });
+        // SAFETY: The file is being opened through our table.
+        unsafe { Self::finish_open(file, opened) }
+    }
+
+    /// # Safety
+    ///
+    /// `file` must be an open file of these tables; the result must not outlive the call.
+    unsafe fn borrow<'a>(file: *mut bindings::file) -> ArcBorrow<'a, T> {
+        // SAFETY: `private_data` holds an `Arc<T>` from `finish_open` until `release`.
+        unsafe { <Arc<T> as ForeignOwnable>::borrow((*file).private_data.cast()) }
+    }
+
+    /// # Safety
+    ///
+    /// `file` must be a file opened successfully through these tables, being released.
+    unsafe extern "C" fn release(_inode: *mut bindings::inode, file: *mut bindings::file) -> c_int {
+        // SAFETY: `finish_open` stored an `Arc<T>`; release is its last user, so it takes it.
+        let arc = unsafe { <Arc<T> as ForeignOwnable>::from_foreign((*file).private_data.cast()) };
+        // SAFETY: The file is valid for the duration of this call and has no fdget_pos region.
+        T::release(arc, unsafe { File::from_raw_file(file) });
         0
     }
-}
 
-/// Whether the current task may administer networking (`CAP_NET_ADMIN`).
-pub(crate) fn net_admin_capable() -> bool {
-    // SAFETY: `capable` only reads the current task's credentials.
-    unsafe { bindings::capable(bindings::CAP_NET_ADMIN as c_int) }
+    /// # Safety
+    ///
+    /// `iocb` must belong to an open file of these tables; `iter` must be a valid destination.
+    unsafe extern "C" fn read_iter(
+        iocb: *mut bindings::kiocb,
+        iter: *mut bindings::iov_iter,
+    ) -> isize {
+        // SAFETY: `iocb` is valid; its file is one of ours.
+        let (this, nonblock) = unsafe {
+            (
+                Self::borrow(sys::tuntap_rs_kiocb_file(iocb)),
+                sys::tuntap_rs_kiocb_nowait(iocb),
+            )
+        };
+        // SAFETY: `iter` is a valid destination iterator for this call.
+        let dst = unsafe { IovIterDest::from_raw(iter) };
+        match T::read(this, dst, nonblock) {
+            Ok(n) => n as isize,
+            Err(e) => e.to_errno() as isize,
+        }
+    }
+
+    /// # Safety
+    ///
+    /// `iocb` must belong to an open file of these tables; `iter` must be a valid source.
+    unsafe extern "C" fn write_iter(
+        iocb: *mut bindings::kiocb,
+        iter: *mut bindings::iov_iter,
+    ) -> isize {
+        // SAFETY: `iocb` is valid; its file is one of ours.
+        let this = unsafe { Self::borrow(sys::tuntap_rs_kiocb_file(iocb)) };
+        // SAFETY: `iter` is a valid source iterator for this call.
+        let src = unsafe { IovIterSource::from_raw(iter) };
+        match T::write(this, src) {
+            Ok(n) => n as isize,
+            Err(e) => e.to_errno() as isize,
+        }
+    }
+
+    /// # Safety
+    ///
+    /// `file` must be an open file of these tables; `table` null or a valid poll table.
+    unsafe extern "C" fn poll(file: *mut bindings::file, table: *mut bindings::poll_table) -> u32 {
+        // SAFETY: `file` is one of ours; `table` is valid for this call.
+        let (this, table) = unsafe { (Self::borrow(file), PollTable::from_raw(table)) };
+        // SAFETY: The file is valid for the duration of this call and has no fdget_pos region.
+        T::poll(this, unsafe { File::from_raw_file(file) }, &table)
+    }
+
+    /// # Safety
+    ///
+    /// `file` must be an open file of these tables.
+    unsafe extern "C" fn ioctl(file: *mut bindings::file, cmd: c_uint, arg: c_ulong) -> c_long {
+        // SAFETY: `file` is one of ours and valid for this call.
+        let (this, f) = unsafe { (Self::borrow(file), File::from_raw_file(file)) };
+        match T::ioctl(this, f, cmd, arg as usize, false) {
+            Ok(v) => v as c_long,
+            Err(e) => e.to_errno() as c_long,
+        }
+    }
+
+    /// # Safety
+    ///
+    /// `file` must be an open file of these tables.
+    unsafe extern "C" fn compat_ioctl(
+        file: *mut bindings::file,
+        cmd: c_uint,
+        arg: c_ulong,
+    ) -> c_long {
+        // SAFETY: `file` is one of ours and valid for this call.
+        let (this, f) = unsafe { (Self::borrow(file), File::from_raw_file(file)) };
+        // A 32-bit pointer argument zero-extends to the same user address (`compat_ptr`).
+        match T::ioctl(this, f, cmd, arg as u32 as usize, true) {
+            Ok(v) => v as c_long,
+            Err(e) => e.to_errno() as c_long,
+        }
+    }
+
+    /// # Safety
+    ///
+    /// `file` must be an open file of these tables.
+    unsafe extern "C" fn fasync(fd: c_int, file: *mut bindings::file, on: c_int) -> c_int {
+        // SAFETY: `file` is one of ours and valid for this call.
+        let (this, f) = unsafe { (Self::borrow(file), File::from_raw_file(file)) };
+        match T::fasync(this, fd, f, on != 0) {
+            Ok(()) => 0,
+            Err(e) => e.to_errno(),
+        }
+    }
+
+    /// # Safety
+    ///
+    /// `m` must be a valid seq_file, `file` an open file of these tables.
+    unsafe extern "C" fn show_fdinfo(m: *mut bindings::seq_file, file: *mut bindings::file) {
+        // SAFETY: `file` is one of ours; `m` is valid and exclusive for this call.
+        let (this, m) = unsafe { (Self::borrow(file), SeqFile::from_raw(m)) };
+        T::show_fdinfo(this, m);
+    }
 }

@@ -1,6 +1,45 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The network side of a unit: what kind of interface each driver makes.
+//! The network side: thin, safe wrappers over `net_device`, `sk_buff`, network namespaces and
+//! RTNL (through `glue.c`), and the `net_device_ops` entry points, which go straight to
+//! [`Unit`].
+//!
+//! # Lifetimes
+//!
+//! A [`NetDev`] is the first field of its [`Unit`]. While it is registered, the net_device's
+//! private area points at that unit, and the ndo callbacks borrow the unit through it. The
+//! registration ends in [`NetDev::unregister`] or, at the latest, when the unit is dropped:
+//! dropping the `NetDev` (first, by field order) unregisters before any other field of the
+//! unit goes away, and `unregister_netdev()` waits for callbacks in flight.
+//!
+//! # Locking
+//!
+//! [`Rtnl`] is the RTNL mutex. It nests inside the unit registry lock (`clone::UNITS`) and is
+//! never taken with a unit's `io` spinlock held.
+
+use crate::{
+    sys,
+    unit::Unit, //
+};
+use core::{
+    ptr::NonNull,
+    sync::atomic::{
+        AtomicBool,
+        Ordering, //
+    },
+};
+use kernel::{
+    bindings,
+    error::to_result,
+    iov::{
+        IovIterDest,
+        IovIterSource, //
+    },
+    prelude::*,
+    sync::Arc,
+};
+
+pub(crate) use sys::Counter;
 
 /// The link layer of a driver's interfaces.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -9,4 +48,477 @@ pub(crate) enum LinkLayer {
     Ip,
     /// Ethernet: frames carry an Ethernet header (tap, vmnet).
     Ethernet,
+}
+
+/// `IFF_*` interface flags (`<linux/if.h>`).
+pub(crate) mod iff {
+    pub(crate) const UP: u32 = 0x1;
+    pub(crate) const BROADCAST: u32 = 0x2;
+    pub(crate) const POINTOPOINT: u32 = 0x10;
+    pub(crate) const NOARP: u32 = 0x80;
+    pub(crate) const MULTICAST: u32 = 0x1000;
+}
+
+/// EtherType values of the packets a tun carries.
+pub(crate) const ETH_P_IP: u16 = 0x0800;
+/// IPv6 EtherType.
+pub(crate) const ETH_P_IPV6: u16 = 0x86dd;
+
+/// How a layer-3 interface looks to the stack.
+pub(crate) struct L3Setup {
+    /// `ARPHRD_*` type.
+    pub(crate) type_: u16,
+    /// Initial `IFF_*` flags.
+    pub(crate) flags: u32,
+    /// Initial MTU and its limits.
+    pub(crate) mtu: u32,
+    /// Smallest MTU accepted.
+    pub(crate) min_mtu: u32,
+    /// Largest MTU accepted.
+    pub(crate) max_mtu: u32,
+    /// Initial `txqueuelen`: the bound of the unit's packet queue.
+    pub(crate) tx_queue_len: u32,
+}
+
+/// A reference to a network namespace.
+///
+/// # Invariants
+///
+/// `net` holds a reference taken with `get_net()`, dropped in [`Drop`].
+pub(crate) struct Net {
+    net: NonNull<bindings::net>,
+}
+
+// SAFETY: A counted `struct net` reference may be used and dropped on any thread.
+unsafe impl Send for Net {}
+// SAFETY: The methods only read through the pointer.
+unsafe impl Sync for Net {}
+
+impl Net {
+    /// The current task's network namespace (`ENXIO` for an exiting task, which has none).
+    pub(crate) fn current() -> Result<Net> {
+        // SAFETY: Callable from process context; returns a counted reference or null.
+        let net = NonNull::new(unsafe { sys::tuntap_rs_current_net() }).ok_or(ENXIO)?;
+        // INVARIANT: `get_net()` took a reference.
+        Ok(Net { net })
+    }
+
+    /// Whether the current task has `CAP_NET_ADMIN` in this namespace's user namespace.
+    pub(crate) fn admin_capable(&self) -> bool {
+        // SAFETY: `self.net` is a valid, counted namespace.
+        unsafe { sys::tuntap_rs_net_admin_capable(self.net.as_ptr()) }
+    }
+}
+
+impl Drop for Net {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariants we own one reference.
+        unsafe { sys::tuntap_rs_put_net(self.net.as_ptr()) };
+    }
+}
+
+/// The RTNL lock, held while this guard lives.
+pub(crate) struct Rtnl(());
+
+impl Rtnl {
+    /// Takes RTNL (sleeps).
+    pub(crate) fn lock() -> Rtnl {
+        // SAFETY: Process context; unlocked in `Drop`.
+        unsafe { sys::tuntap_rs_rtnl_lock() };
+        Rtnl(())
+    }
+}
+
+impl Drop for Rtnl {
+    fn drop(&mut self) {
+        // SAFETY: This guard took RTNL.
+        unsafe { sys::tuntap_rs_rtnl_unlock() };
+    }
+}
+
+/// A unit's net_device.
+///
+/// # Invariants
+///
+/// `dev` was allocated by `tuntap_rs_netdev_alloc()` and is freed in [`Drop`]. When
+/// `registered` is true it is registered and its private area points at the [`Unit`] that
+/// contains this `NetDev`.
+pub(crate) struct NetDev {
+    dev: NonNull<bindings::net_device>,
+    registered: AtomicBool,
+}
+
+// SAFETY: The net_device API used here may be called from any thread.
+unsafe impl Send for NetDev {}
+// SAFETY: As above; concurrent calls are serialised by the kernel (RTNL, queue locks).
+unsafe impl Sync for NetDev {}
+
+impl NetDev {
+    /// Allocates an unregistered layer-3 net_device called `name`.
+    pub(crate) fn new_l3(name: &CStr, setup: &L3Setup) -> Result<NetDev> {
+        // SAFETY: `name` is a valid C string; the glue copies it.
+        let dev = NonNull::new(unsafe { sys::tuntap_rs_netdev_alloc(name.as_char_ptr()) })
+            .ok_or(ENOMEM)?;
+        // SAFETY: `dev` is a fresh, unregistered net_device.
+        unsafe {
+            sys::tuntap_rs_netdev_setup_l3(
+                dev.as_ptr(),
+                setup.type_,
+                setup.flags,
+                setup.mtu,
+                setup.min_mtu,
+                setup.max_mtu,
+                setup.tx_queue_len,
+            )
+        };
+        // INVARIANT: Allocated by the glue, not registered.
+        Ok(NetDev {
+            dev,
+            registered: AtomicBool::new(false),
+        })
+    }
+
+    fn raw(&self) -> *mut bindings::net_device {
+        self.dev.as_ptr()
+    }
+
+    /// The interface's current name (takes RTNL).
+    pub(crate) fn name(&self) -> [u8; 16] {
+        let mut buf = [0u8; 16];
+        // SAFETY: `buf` has room for IFNAMSIZ bytes; the device is valid.
+        unsafe { sys::tuntap_rs_netdev_name(self.raw(), buf.as_mut_ptr().cast()) };
+        buf
+    }
+
+    /// The `IFF_*` flags.
+    pub(crate) fn flags(&self) -> u32 {
+        // SAFETY: The device is valid.
+        unsafe { sys::tuntap_rs_netdev_flags(self.raw()) }
+    }
+
+    /// Whether the interface is administratively up.
+    pub(crate) fn is_up(&self) -> bool {
+        self.flags() & iff::UP != 0
+    }
+
+    /// Writes the flags directly, as FreeBSD's `TUNSIFMODE` does; only while RTNL is held.
+    pub(crate) fn set_flags_raw(&self, _rtnl: &Rtnl, flags: u32) {
+        // SAFETY: The device is valid and RTNL is held.
+        unsafe { sys::tuntap_rs_netdev_set_flags_raw(self.raw(), flags) };
+    }
+
+    /// Changes the flags the way `ip link set` does (`dev_change_flags()`).
+    pub(crate) fn change_flags(&self, _rtnl: &Rtnl, flags: u32) -> Result {
+        // SAFETY: The device is valid and RTNL is held.
+        to_result(unsafe { sys::tuntap_rs_netdev_change_flags(self.raw(), flags) })
+    }
+
+    /// The MTU.
+    pub(crate) fn mtu(&self) -> u32 {
+        // SAFETY: The device is valid.
+        unsafe { sys::tuntap_rs_netdev_mtu(self.raw()) }
+    }
+
+    /// Changes the MTU through the kernel's MTU path (limits, notifiers).
+    pub(crate) fn set_mtu(&self, _rtnl: &Rtnl, mtu: u32) -> Result {
+        let mtu = i32::try_from(mtu).map_err(|_| EINVAL)?;
+        // SAFETY: The device is valid and RTNL is held.
+        to_result(unsafe { sys::tuntap_rs_netdev_set_mtu(self.raw(), mtu) })
+    }
+
+    /// `txqueuelen`.
+    pub(crate) fn tx_queue_len(&self) -> u32 {
+        // SAFETY: The device is valid.
+        unsafe { sys::tuntap_rs_netdev_tx_queue_len(self.raw()) }
+    }
+
+    /// Turns the carrier (link state) on or off.
+    pub(crate) fn set_carrier(&self, on: bool) {
+        // SAFETY: The device is valid.
+        unsafe { sys::tuntap_rs_netdev_carrier(self.raw(), on) };
+    }
+
+    /// Lets the stack transmit again (`netif_start_queue`).
+    pub(crate) fn start_queue(&self) {
+        // SAFETY: The device is valid.
+        unsafe { sys::tuntap_rs_netdev_start_queue(self.raw()) };
+    }
+
+    /// Stops the stack from transmitting (`netif_stop_queue`): backpressure.
+    pub(crate) fn stop_queue(&self) {
+        // SAFETY: The device is valid.
+        unsafe { sys::tuntap_rs_netdev_stop_queue(self.raw()) };
+    }
+
+    /// Restarts a stopped transmit queue (`netif_wake_queue`).
+    pub(crate) fn wake_queue(&self) {
+        // SAFETY: The device is valid.
+        unsafe { sys::tuntap_rs_netdev_wake_queue(self.raw()) };
+    }
+
+    /// Whether the transmit queue is stopped.
+    pub(crate) fn queue_stopped(&self) -> bool {
+        // SAFETY: The device is valid.
+        unsafe { sys::tuntap_rs_netdev_queue_stopped(self.raw()) }
+    }
+
+    /// Counts a received frame of `len` bytes.
+    pub(crate) fn count_rx(&self, len: usize) {
+        // SAFETY: The device is valid.
+        unsafe { sys::tuntap_rs_stats_rx(self.raw(), len as c_uint) };
+    }
+
+    /// Counts a transmitted packet of `len` bytes.
+    pub(crate) fn count_tx(&self, len: usize) {
+        // SAFETY: The device is valid.
+        unsafe { sys::tuntap_rs_stats_tx(self.raw(), len as c_uint) };
+    }
+
+    /// Increments an error or drop counter.
+    pub(crate) fn count(&self, counter: Counter) {
+        // SAFETY: The device is valid.
+        unsafe { sys::tuntap_rs_stats_inc(self.raw(), counter) };
+    }
+
+    /// Allocates a packet of `len` bytes for this device and fills it from `src`.
+    pub(crate) fn skb_from_iter(&self, src: &mut IovIterSource<'_>, len: usize) -> Result<Skb> {
+        let len = c_uint::try_from(len).map_err(|_| EINVAL)?;
+        // SAFETY: The device is valid.
+        let skb =
+            NonNull::new(unsafe { sys::tuntap_rs_skb_alloc(self.raw(), len) }).ok_or(ENOBUFS)?;
+        // INVARIANT: A fresh skb we own.
+        let skb = Skb { skb };
+        // SAFETY: `skb` has `len` bytes of tailroom; `src` is a valid iterator.
+        to_result(unsafe {
+            sys::tuntap_rs_skb_put_from_iter(skb.skb.as_ptr(), src.as_raw(), len)
+        })?;
+        Ok(skb)
+    }
+
+    /// Hands `skb` to the stack as received on this interface, as a packet of `protocol`.
+    pub(crate) fn receive(&self, skb: Skb, protocol: u16) {
+        let raw = skb.into_raw();
+        // SAFETY: We own `raw`; `netif_rx()` takes it over.
+        unsafe { sys::tuntap_rs_skb_rx(raw, self.raw(), protocol.to_be()) };
+    }
+
+    /// Unregisters the interface if it is registered; waits for callbacks in flight.
+    pub(crate) fn unregister(&self) {
+        if self.registered.swap(false, Ordering::AcqRel) {
+            // SAFETY: It was registered, and only this call unregisters it.
+            unsafe { sys::tuntap_rs_netdev_unregister(self.raw()) };
+        }
+    }
+}
+
+impl Drop for NetDev {
+    fn drop(&mut self) {
+        self.unregister();
+        // SAFETY: Unregistered and allocated by the glue: nothing else uses it now.
+        unsafe { sys::tuntap_rs_netdev_free(self.raw()) };
+    }
+}
+
+/// Registers `unit`'s net_device in `net`; from then on its ndo callbacks reach `unit`.
+pub(crate) fn register(unit: &Arc<Unit>, net: &Net) -> Result {
+    let netdev = unit.netdev();
+    let ptr: *const Unit = &**unit;
+    // SAFETY: The device is valid and not registered. `unit` contains the `NetDev`, so it
+    // outlives the registration (see the module docs).
+    to_result(unsafe {
+        sys::tuntap_rs_netdev_register(netdev.raw(), net.net.as_ptr(), ptr.cast())
+    })?;
+    // INVARIANT: Registered, with the private area pointing at `unit`.
+    netdev.registered.store(true, Ordering::Release);
+    Ok(())
+}
+
+/// # Safety
+///
+/// `dev` must be a registered tuntap_rs net_device.
+unsafe fn unit_of<'a>(dev: *mut bindings::net_device) -> &'a Unit {
+    // SAFETY: By the `NetDev` invariants the private area points at the unit that contains
+    // the device, which lives as long as the registration.
+    unsafe { &*sys::tuntap_rs_netdev_unit(dev).cast::<Unit>() }
+}
+
+/// `ndo_open`: the interface goes up.
+#[no_mangle]
+unsafe extern "C" fn tuntap_rs_ndo_open(dev: *mut bindings::net_device) -> c_int {
+    // SAFETY: The stack calls ndo_open only on registered devices.
+    unsafe { unit_of(dev) }.netdev_up();
+    0
+}
+
+/// `ndo_stop`: the interface goes down.
+#[no_mangle]
+unsafe extern "C" fn tuntap_rs_ndo_stop(dev: *mut bindings::net_device) -> c_int {
+    // SAFETY: The stack calls ndo_stop only on registered devices.
+    unsafe { unit_of(dev) }.netdev_down();
+    0
+}
+
+/// `ndo_start_xmit`: the stack hands us a packet routed out of the interface.
+#[no_mangle]
+unsafe extern "C" fn tuntap_rs_ndo_start_xmit(
+    skb: *mut bindings::sk_buff,
+    dev: *mut bindings::net_device,
+) -> c_int {
+    // SAFETY: The stack passes us ownership of a valid skb.
+    // INVARIANT: We own it.
+    let skb = Skb {
+        skb: unsafe { NonNull::new_unchecked(skb) },
+    };
+    // SAFETY: The stack calls ndo_start_xmit only on registered devices.
+    unsafe { unit_of(dev) }.transmit(skb);
+    0 // NETDEV_TX_OK: the packet is ours now, queued or dropped and counted.
+}
+
+/// An owned packet.
+///
+/// # Invariants
+///
+/// `skb` is a valid sk_buff owned by this value; dropping it frees it as a drop
+/// (`kfree_skb`), [`Skb::consume`] frees it as delivered.
+pub(crate) struct Skb {
+    skb: NonNull<bindings::sk_buff>,
+}
+
+// SAFETY: An owned skb may be handed to and freed on any thread.
+unsafe impl Send for Skb {}
+
+impl Skb {
+    fn into_raw(self) -> *mut bindings::sk_buff {
+        let raw = self.skb.as_ptr();
+        core::mem::forget(self);
+        raw
+    }
+
+    /// The packet length in bytes.
+    pub(crate) fn len(&self) -> usize {
+        // SAFETY: The skb is valid.
+        unsafe { sys::tuntap_rs_skb_len(self.skb.as_ptr()) as usize }
+    }
+
+    /// The packet's EtherType (`skb->protocol`), in host byte order.
+    pub(crate) fn protocol(&self) -> u16 {
+        // SAFETY: The skb is valid.
+        u16::from_be(unsafe { sys::tuntap_rs_skb_protocol(self.skb.as_ptr()) })
+    }
+
+    /// Copies `out.len()` bytes starting at `offset` out of the packet.
+    pub(crate) fn copy_bits(&self, offset: usize, out: &mut [u8]) -> Result {
+        let offset = c_int::try_from(offset).map_err(|_| EINVAL)?;
+        let len = c_int::try_from(out.len()).map_err(|_| EINVAL)?;
+        // SAFETY: The skb is valid and `out` is writable for `len` bytes.
+        to_result(unsafe {
+            sys::tuntap_rs_skb_copy_bits(self.skb.as_ptr(), offset, out.as_mut_ptr().cast(), len)
+        })
+    }
+
+    /// Prepends `header` to the packet.
+    pub(crate) fn push(&mut self, header: &[u8]) -> Result {
+        let len = c_uint::try_from(header.len()).map_err(|_| EINVAL)?;
+        // SAFETY: We own the skb; `header` is readable for `len` bytes.
+        to_result(unsafe {
+            sys::tuntap_rs_skb_push(self.skb.as_ptr(), header.as_ptr().cast(), len)
+        })
+    }
+
+    /// Copies the first `len` bytes of the packet to `dst`.
+    pub(crate) fn copy_to_iter(&self, dst: &mut IovIterDest<'_>, len: usize) -> Result {
+        let len = c_uint::try_from(len).map_err(|_| EINVAL)?;
+        // SAFETY: The skb is valid, `dst` a valid iterator.
+        to_result(unsafe { sys::tuntap_rs_skb_copy_to_iter(self.skb.as_ptr(), dst.as_raw(), len) })
+    }
+
+    /// Frees the packet as delivered (not a drop).
+    pub(crate) fn consume(self) {
+        // SAFETY: We own the skb.
+        unsafe { sys::tuntap_rs_skb_consume(self.into_raw()) };
+    }
+}
+
+impl Drop for Skb {
+    fn drop(&mut self) {
+        // SAFETY: We own the skb.
+        unsafe { sys::tuntap_rs_skb_drop(self.skb.as_ptr()) };
+    }
+}
+
+/// A FIFO of owned packets, linked through `skb->next`.
+///
+/// # Invariants
+///
+/// `head`..`tail` is a `next`-linked list of `len` skbs owned by the queue, `tail`'s `next`
+/// is null; both are null when `len` is 0.
+pub(crate) struct SkbQueue {
+    head: *mut bindings::sk_buff,
+    tail: *mut bindings::sk_buff,
+    len: usize,
+}
+
+// SAFETY: The queue owns its skbs, which may move between threads.
+unsafe impl Send for SkbQueue {}
+
+impl SkbQueue {
+    /// An empty queue.
+    pub(crate) const fn new() -> SkbQueue {
+        SkbQueue {
+            head: core::ptr::null_mut(),
+            tail: core::ptr::null_mut(),
+            len: 0,
+        }
+    }
+
+    /// Number of packets queued.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Appends a packet.
+    pub(crate) fn push(&mut self, skb: Skb) {
+        let raw = skb.into_raw();
+        // SAFETY: We own `raw`; `tail`, if any, is in the list.
+        unsafe {
+            sys::tuntap_rs_skb_set_next(raw, core::ptr::null_mut());
+            if self.tail.is_null() {
+                self.head = raw;
+            } else {
+                sys::tuntap_rs_skb_set_next(self.tail, raw);
+            }
+        }
+        self.tail = raw;
+        self.len += 1;
+    }
+
+    /// Removes the oldest packet.
+    pub(crate) fn pop(&mut self) -> Option<Skb> {
+        let head = NonNull::new(self.head)?;
+        // SAFETY: `head` is in the list, owned by us.
+        unsafe {
+            self.head = sys::tuntap_rs_skb_next(head.as_ptr());
+            sys::tuntap_rs_skb_set_next(head.as_ptr(), core::ptr::null_mut());
+        }
+        if self.head.is_null() {
+            self.tail = core::ptr::null_mut();
+        }
+        self.len -= 1;
+        // INVARIANT: Unlinked; ownership moves to the caller.
+        Some(Skb { skb: head })
+    }
+
+    /// The length of the oldest packet, if any.
+    pub(crate) fn peek_len(&self) -> Option<usize> {
+        // SAFETY: `head`, if not null, is a valid skb owned by the queue.
+        (!self.head.is_null()).then(|| unsafe { sys::tuntap_rs_skb_len(self.head) } as usize)
+    }
+
+}
+
+impl Drop for SkbQueue {
+    fn drop(&mut self) {
+        // Dropping each packet frees it as a drop.
+        while self.pop().is_some() {}
+    }
 }

@@ -11,18 +11,19 @@
 //! int fd = open("/dev/tun", O_RDWR);  /* needs CAP_NET_ADMIN */
 //! ```
 //!
-//! The crate is layered: [`cdev`] is the thin `unsafe` layer over the kernel's char-device API,
-//! [`netdev`] describes the network side, and [`clone`] decides, in safe Rust, who may open
-//! and clone what.
+//! The crate is layered. The thin `unsafe` layer is [`cdev`] (char devices and their
+//! `file_operations`), [`netdev`] (net_device and sk_buff wrappers, the ndo entry points) and
+//! [`sys`] (declarations of the C glue in `glue.c`). Above it, in safe Rust, [`unit`] holds the
+//! unit state machine, packet framing and the BSD ioctls, and [`clone`] the unit registry,
+//! unit allocation and who may clone what.
 
-use kernel::{
-    prelude::*,
-    str::CString, //
-};
+use kernel::prelude::*;
 
 mod cdev;
 mod clone;
 mod netdev;
+mod sys;
+mod unit;
 
 module! {
     type: TunTap,
@@ -63,21 +64,31 @@ pub(crate) struct Driver {
     pub(crate) name: &'static CStr,
     /// The link layer of its interfaces.
     pub(crate) link: netdev::LinkLayer,
+    /// FreeBSD's interface type (`<net/if_types.h>`), reported by `TUNGIFINFO`.
+    pub(crate) iftype: u8,
 }
+
+/// FreeBSD's `IFT_ETHER`.
+const IFT_ETHER: u8 = 0x6;
+/// FreeBSD's `IFT_PPP`.
+const IFT_PPP: u8 = 0x17;
 
 /// The driver table, indexed by [`Kind`].
 pub(crate) const DRIVERS: [Driver; 3] = [
     Driver {
         name: c"tun",
         link: netdev::LinkLayer::Ip,
+        iftype: IFT_PPP,
     },
     Driver {
         name: c"tap",
         link: netdev::LinkLayer::Ethernet,
+        iftype: IFT_ETHER,
     },
     Driver {
         name: c"vmnet",
         link: netdev::LinkLayer::Ethernet,
+        iftype: IFT_ETHER,
     },
 ];
 
@@ -91,25 +102,43 @@ impl Kind {
     }
 }
 
-/// The loaded module: the three cloning nodes.
+/// Destroys every unit when dropped (module unload).
+struct Units;
+
+impl Drop for Units {
+    fn drop(&mut self) {
+        clone::destroy_all();
+    }
+}
+
+/// The loaded module.
 ///
-/// Dropping it deregisters the nodes; files still open keep only their own state.
+/// Fields drop in declaration order, which is the unload order: first the cloning nodes (no
+/// new units), then every unit (their nodes and interfaces), then the per-unit node region.
+/// No file is open at unload: each one pins the module.
 struct TunTap {
     /// `/dev/tun`, `/dev/tap`, `/dev/vmnet`, in [`Kind::ALL`] order.
-    _clone_nodes: KVec<Pin<KBox<cdev::Registration<clone::CloneNode>>>>,
+    _clone_nodes: KVec<Pin<KBox<cdev::Registration<unit::Unit>>>>,
+    _units: Units,
+    /// The char device region of `/dev/tunN`, `/dev/tapN`, `/dev/vmnetN`.
+    _region: cdev::Region<unit::Unit>,
 }
 
 impl kernel::Module for TunTap {
     fn init(_module: &'static ThisModule) -> Result<Self> {
+        clone::init();
+        let region = cdev::Region::register(c"tuntap_rs", clone::MINORS)?;
         let mut nodes = KVec::with_capacity(Kind::ALL.len(), GFP_KERNEL)?;
         for kind in Kind::ALL {
-            let name = CString::try_from_fmt(fmt!("{}", kind.driver().name.to_str()?))?;
-            let node = KBox::pin_init(cdev::Registration::register(name, kind), GFP_KERNEL)?;
+            let node = cdev::Registration::register(kind.driver().name, kind)?;
+            let node = KBox::pin_init(node, GFP_KERNEL)?;
             nodes.push(node, GFP_KERNEL)?;
         }
         pr_info!("tun, tap and vmnet cloning nodes registered\n");
         Ok(TunTap {
             _clone_nodes: nodes,
+            _units: Units,
+            _region: region,
         })
     }
 }

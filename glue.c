@@ -1,0 +1,383 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tuntap_rs C glue: see glue.h. Each function is a thin wrapper; all decisions are in Rust.
+ */
+#include <linux/capability.h>
+#include <linux/cdev.h>
+#include <linux/device.h>
+#include <linux/fs.h>
+#include <linux/netdevice.h>
+#include <linux/nsproxy.h>
+#include <linux/rtnetlink.h>
+#include <linux/skbuff.h>
+#include <linux/uio.h>
+#include <net/net_namespace.h>
+
+#include "glue.h"
+
+/* --- net_device ------------------------------------------------------------------------- */
+
+static netdev_tx_t tuntap_rs_xmit(struct sk_buff *skb, struct net_device *dev)
+{
+	return tuntap_rs_ndo_start_xmit(skb, dev);
+}
+
+static const struct net_device_ops tuntap_rs_netdev_ops = {
+	.ndo_open = tuntap_rs_ndo_open,
+	.ndo_stop = tuntap_rs_ndo_stop,
+	.ndo_start_xmit = tuntap_rs_xmit,
+	.ndo_get_stats64 = dev_get_tstats64,
+};
+
+static void tuntap_rs_setup(struct net_device *dev)
+{
+	dev->netdev_ops = &tuntap_rs_netdev_ops;
+	dev->pcpu_stat_type = NETDEV_PCPU_STAT_TSTATS;
+}
+
+struct net_device *tuntap_rs_netdev_alloc(const char *name)
+{
+	return alloc_netdev(sizeof(void *), name, NET_NAME_USER, tuntap_rs_setup);
+}
+
+void tuntap_rs_netdev_free(struct net_device *dev)
+{
+	free_netdev(dev);
+}
+
+const void *tuntap_rs_netdev_unit(struct net_device *dev)
+{
+	return *(const void **)netdev_priv(dev);
+}
+
+void tuntap_rs_netdev_setup_l3(struct net_device *dev, unsigned short type, unsigned int flags,
+			       unsigned int mtu, unsigned int min_mtu, unsigned int max_mtu,
+			       unsigned int tx_queue_len)
+{
+	dev->type = type;
+	dev->flags = flags;
+	dev->hard_header_len = 0;
+	dev->addr_len = 0;
+	dev->mtu = mtu;
+	dev->min_mtu = min_mtu;
+	dev->max_mtu = max_mtu;
+	dev->tx_queue_len = tx_queue_len;
+	/* alloc_netdev() marked the device queueless, as its setup left tx_queue_len 0. */
+	dev->priv_flags &= ~IFF_NO_QUEUE;
+}
+
+int tuntap_rs_netdev_register(struct net_device *dev, struct net *net, const void *unit)
+{
+	*(const void **)netdev_priv(dev) = unit;
+	dev_net_set(dev, net);
+	return register_netdev(dev);
+}
+
+void tuntap_rs_netdev_unregister(struct net_device *dev)
+{
+	unregister_netdev(dev);
+}
+
+/* Renames happen under RTNL; netdev_copy_name() is not exported. */
+void tuntap_rs_netdev_name(struct net_device *dev, char *buf)
+{
+	rtnl_lock();
+	strscpy(buf, dev->name, IFNAMSIZ);
+	rtnl_unlock();
+}
+
+unsigned int tuntap_rs_netdev_flags(struct net_device *dev)
+{
+	return READ_ONCE(dev->flags);
+}
+
+void tuntap_rs_netdev_set_flags_raw(struct net_device *dev, unsigned int flags)
+{
+	ASSERT_RTNL();
+	WRITE_ONCE(dev->flags, flags);
+}
+
+int tuntap_rs_netdev_change_flags(struct net_device *dev, unsigned int flags)
+{
+	return dev_change_flags(dev, flags, NULL);
+}
+
+unsigned int tuntap_rs_netdev_mtu(struct net_device *dev)
+{
+	return READ_ONCE(dev->mtu);
+}
+
+int tuntap_rs_netdev_set_mtu(struct net_device *dev, int mtu)
+{
+	return dev_set_mtu(dev, mtu);
+}
+
+unsigned int tuntap_rs_netdev_tx_queue_len(struct net_device *dev)
+{
+	return READ_ONCE(dev->tx_queue_len);
+}
+
+void tuntap_rs_netdev_carrier(struct net_device *dev, bool on)
+{
+	if (on)
+		netif_carrier_on(dev);
+	else
+		netif_carrier_off(dev);
+}
+
+void tuntap_rs_netdev_start_queue(struct net_device *dev)
+{
+	netif_start_queue(dev);
+}
+
+void tuntap_rs_netdev_stop_queue(struct net_device *dev)
+{
+	netif_stop_queue(dev);
+}
+
+void tuntap_rs_netdev_wake_queue(struct net_device *dev)
+{
+	netif_wake_queue(dev);
+}
+
+bool tuntap_rs_netdev_queue_stopped(struct net_device *dev)
+{
+	return netif_queue_stopped(dev);
+}
+
+/* --- statistics ------------------------------------------------------------------------- */
+
+void tuntap_rs_stats_rx(struct net_device *dev, unsigned int len)
+{
+	dev_sw_netstats_rx_add(dev, len);
+}
+
+void tuntap_rs_stats_tx(struct net_device *dev, unsigned int len)
+{
+	dev_sw_netstats_tx_add(dev, 1, len);
+}
+
+void tuntap_rs_stats_inc(struct net_device *dev, enum tuntap_rs_counter counter)
+{
+	switch (counter) {
+	case TUNTAP_RS_RX_DROPPED:
+		dev_core_stats_rx_dropped_inc(dev);
+		break;
+	case TUNTAP_RS_TX_DROPPED:
+		dev_core_stats_tx_dropped_inc(dev);
+		break;
+	case TUNTAP_RS_RX_ERRORS:
+		DEV_STATS_INC(dev, rx_errors);
+		break;
+	case TUNTAP_RS_TX_ERRORS:
+		DEV_STATS_INC(dev, tx_errors);
+		break;
+	}
+}
+
+/* --- namespaces, RTNL, privileges --------------------------------------------------------- */
+
+struct net *tuntap_rs_current_net(void)
+{
+	/* An exiting task has no nsproxy any more. */
+	if (!current->nsproxy)
+		return NULL;
+	return get_net(current->nsproxy->net_ns);
+}
+
+void tuntap_rs_put_net(struct net *net)
+{
+	put_net(net);
+}
+
+bool tuntap_rs_net_admin_capable(struct net *net)
+{
+	return ns_capable(net->user_ns, CAP_NET_ADMIN);
+}
+
+void tuntap_rs_rtnl_lock(void)
+{
+	rtnl_lock();
+}
+
+void tuntap_rs_rtnl_unlock(void)
+{
+	rtnl_unlock();
+}
+
+/* --- sk_buff ------------------------------------------------------------------------------ */
+
+struct sk_buff *tuntap_rs_skb_alloc(struct net_device *dev, unsigned int len)
+{
+	struct sk_buff *skb = alloc_skb(len + NET_SKB_PAD + NET_IP_ALIGN, GFP_KERNEL);
+
+	if (skb) {
+		skb_reserve(skb, NET_SKB_PAD + NET_IP_ALIGN);
+		skb->dev = dev;
+	}
+	return skb;
+}
+
+int tuntap_rs_skb_put_from_iter(struct sk_buff *skb, struct iov_iter *from, unsigned int len)
+{
+	return copy_from_iter_full(skb_put(skb, len), len, from) ? 0 : -EFAULT;
+}
+
+void tuntap_rs_skb_rx(struct sk_buff *skb, struct net_device *dev, __be16 protocol)
+{
+	skb->dev = dev;
+	skb->protocol = protocol;
+	skb->pkt_type = PACKET_HOST;
+	skb_reset_mac_header(skb);
+	skb_reset_network_header(skb);
+	netif_rx(skb);
+}
+
+unsigned int tuntap_rs_skb_len(const struct sk_buff *skb)
+{
+	return skb->len;
+}
+
+__be16 tuntap_rs_skb_protocol(const struct sk_buff *skb)
+{
+	return skb->protocol;
+}
+
+int tuntap_rs_skb_copy_bits(const struct sk_buff *skb, int offset, void *to, int len)
+{
+	return skb_copy_bits(skb, offset, to, len);
+}
+
+int tuntap_rs_skb_push(struct sk_buff *skb, const void *data, unsigned int len)
+{
+	int err = skb_cow_head(skb, len);
+
+	if (err)
+		return err;
+	memcpy(skb_push(skb, len), data, len);
+	return 0;
+}
+
+int tuntap_rs_skb_copy_to_iter(const struct sk_buff *skb, struct iov_iter *to, unsigned int len)
+{
+	return skb_copy_datagram_iter(skb, 0, to, len);
+}
+
+struct sk_buff *tuntap_rs_skb_next(const struct sk_buff *skb)
+{
+	return skb->next;
+}
+
+void tuntap_rs_skb_set_next(struct sk_buff *skb, struct sk_buff *next)
+{
+	skb->next = next;
+}
+
+void tuntap_rs_skb_consume(struct sk_buff *skb)
+{
+	consume_skb(skb);
+}
+
+void tuntap_rs_skb_drop(struct sk_buff *skb)
+{
+	kfree_skb(skb);
+}
+
+/* --- files and per-unit nodes ------------------------------------------------------------- */
+
+struct file *tuntap_rs_kiocb_file(struct kiocb *iocb)
+{
+	return iocb->ki_filp;
+}
+
+bool tuntap_rs_kiocb_nowait(struct kiocb *iocb)
+{
+	return (iocb->ki_filp->f_flags & O_NONBLOCK) || (iocb->ki_flags & IOCB_NOWAIT);
+}
+
+unsigned int tuntap_rs_inode_minor(struct inode *inode)
+{
+	return iminor(inode);
+}
+
+/* f_getown() is not exported to modules; this is its body. */
+int tuntap_rs_f_getown(struct file *file)
+{
+	struct fown_struct *f_owner = file_f_owner(file);
+	pid_t pid = 0;
+
+	if (!f_owner)
+		return 0;
+	read_lock_irq(&f_owner->lock);
+	rcu_read_lock();
+	if (pid_task(f_owner->pid, f_owner->pid_type)) {
+		pid = pid_vnr(f_owner->pid);
+		if (f_owner->pid_type == PIDTYPE_PGID)
+			pid = -pid;
+	}
+	rcu_read_unlock();
+	read_unlock_irq(&f_owner->lock);
+	return pid;
+}
+
+/* The per-unit nodes, /dev/tunN and friends: one char device region, one class. */
+static dev_t tuntap_rs_devt;
+static unsigned int tuntap_rs_minors;
+static struct cdev tuntap_rs_cdev;
+
+static char *tuntap_rs_devnode(const struct device *dev, umode_t *mode)
+{
+	if (mode)
+		*mode = 0600;
+	return NULL;
+}
+
+static const struct class tuntap_rs_class = {
+	.name = "tuntap_rs",
+	.devnode = tuntap_rs_devnode,
+};
+
+int tuntap_rs_region_create(const char *name, unsigned int minors,
+			    const struct file_operations *fops)
+{
+	int err = alloc_chrdev_region(&tuntap_rs_devt, 0, minors, name);
+
+	if (err)
+		return err;
+	tuntap_rs_minors = minors;
+	err = class_register(&tuntap_rs_class);
+	if (err)
+		goto unregister_region;
+	cdev_init(&tuntap_rs_cdev, fops);
+	tuntap_rs_cdev.owner = fops->owner;
+	err = cdev_add(&tuntap_rs_cdev, tuntap_rs_devt, minors);
+	if (err)
+		goto unregister_class;
+	return 0;
+
+unregister_class:
+	class_unregister(&tuntap_rs_class);
+unregister_region:
+	unregister_chrdev_region(tuntap_rs_devt, minors);
+	return err;
+}
+
+void tuntap_rs_region_destroy(void)
+{
+	cdev_del(&tuntap_rs_cdev);
+	class_unregister(&tuntap_rs_class);
+	unregister_chrdev_region(tuntap_rs_devt, tuntap_rs_minors);
+}
+
+int tuntap_rs_node_create(unsigned int minor, const char *name)
+{
+	struct device *dev = device_create(&tuntap_rs_class, NULL,
+					   MKDEV(MAJOR(tuntap_rs_devt), minor), NULL, "%s", name);
+
+	return PTR_ERR_OR_ZERO(dev);
+}
+
+void tuntap_rs_node_destroy(unsigned int minor)
+{
+	device_destroy(&tuntap_rs_class, MKDEV(MAJOR(tuntap_rs_devt), minor));
+}

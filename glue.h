@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * tuntap_rs C glue: one-line wrappers around kernel inline functions, macros and structure
+ * fields that Rust cannot reach through 7.3's `kernel::bindings` (which has no netdevice API),
+ * plus the net_device_ops table, whose callbacks go straight to Rust. No decisions are made
+ * here; every function is declared in Rust in `sys.rs`.
+ */
+#ifndef TUNTAP_RS_GLUE_H
+#define TUNTAP_RS_GLUE_H
+
+#include <linux/types.h>
+
+struct net_device;
+struct sk_buff;
+struct net;
+struct file;
+struct inode;
+struct iov_iter;
+struct file_operations;
+struct kiocb;
+
+/* Implemented in Rust (netdev.rs). */
+int tuntap_rs_ndo_open(struct net_device *dev);
+int tuntap_rs_ndo_stop(struct net_device *dev);
+int tuntap_rs_ndo_start_xmit(struct sk_buff *skb, struct net_device *dev);
+
+/* struct net_device. */
+struct net_device *tuntap_rs_netdev_alloc(const char *name);
+void tuntap_rs_netdev_free(struct net_device *dev);
+const void *tuntap_rs_netdev_unit(struct net_device *dev);
+void tuntap_rs_netdev_setup_l3(struct net_device *dev, unsigned short type, unsigned int flags,
+			       unsigned int mtu, unsigned int min_mtu, unsigned int max_mtu,
+			       unsigned int tx_queue_len);
+int tuntap_rs_netdev_register(struct net_device *dev, struct net *net, const void *unit);
+void tuntap_rs_netdev_unregister(struct net_device *dev);
+void tuntap_rs_netdev_name(struct net_device *dev, char *buf);
+unsigned int tuntap_rs_netdev_flags(struct net_device *dev);
+void tuntap_rs_netdev_set_flags_raw(struct net_device *dev, unsigned int flags);
+int tuntap_rs_netdev_change_flags(struct net_device *dev, unsigned int flags);
+unsigned int tuntap_rs_netdev_mtu(struct net_device *dev);
+int tuntap_rs_netdev_set_mtu(struct net_device *dev, int mtu);
+unsigned int tuntap_rs_netdev_tx_queue_len(struct net_device *dev);
+void tuntap_rs_netdev_carrier(struct net_device *dev, bool on);
+void tuntap_rs_netdev_start_queue(struct net_device *dev);
+void tuntap_rs_netdev_stop_queue(struct net_device *dev);
+void tuntap_rs_netdev_wake_queue(struct net_device *dev);
+bool tuntap_rs_netdev_queue_stopped(struct net_device *dev);
+
+/* Statistics. */
+enum tuntap_rs_counter {
+	TUNTAP_RS_RX_DROPPED,
+	TUNTAP_RS_TX_DROPPED,
+	TUNTAP_RS_RX_ERRORS,
+	TUNTAP_RS_TX_ERRORS,
+};
+void tuntap_rs_stats_rx(struct net_device *dev, unsigned int len);
+void tuntap_rs_stats_tx(struct net_device *dev, unsigned int len);
+void tuntap_rs_stats_inc(struct net_device *dev, enum tuntap_rs_counter counter);
+
+/* Network namespaces, RTNL and privileges. */
+struct net *tuntap_rs_current_net(void);
+void tuntap_rs_put_net(struct net *net);
+bool tuntap_rs_net_admin_capable(struct net *net);
+void tuntap_rs_rtnl_lock(void);
+void tuntap_rs_rtnl_unlock(void);
+
+/* struct sk_buff. */
+struct sk_buff *tuntap_rs_skb_alloc(struct net_device *dev, unsigned int len);
+int tuntap_rs_skb_put_from_iter(struct sk_buff *skb, struct iov_iter *from, unsigned int len);
+void tuntap_rs_skb_rx(struct sk_buff *skb, struct net_device *dev, __be16 protocol);
+unsigned int tuntap_rs_skb_len(const struct sk_buff *skb);
+__be16 tuntap_rs_skb_protocol(const struct sk_buff *skb);
+int tuntap_rs_skb_copy_bits(const struct sk_buff *skb, int offset, void *to, int len);
+int tuntap_rs_skb_push(struct sk_buff *skb, const void *data, unsigned int len);
+int tuntap_rs_skb_copy_to_iter(const struct sk_buff *skb, struct iov_iter *to, unsigned int len);
+struct sk_buff *tuntap_rs_skb_next(const struct sk_buff *skb);
+void tuntap_rs_skb_set_next(struct sk_buff *skb, struct sk_buff *next);
+void tuntap_rs_skb_consume(struct sk_buff *skb);
+void tuntap_rs_skb_drop(struct sk_buff *skb);
+
+/* Files and per-unit char device nodes. */
+struct file *tuntap_rs_kiocb_file(struct kiocb *iocb);
+bool tuntap_rs_kiocb_nowait(struct kiocb *iocb);
+unsigned int tuntap_rs_inode_minor(struct inode *inode);
+int tuntap_rs_f_getown(struct file *file);
+int tuntap_rs_region_create(const char *name, unsigned int minors,
+			    const struct file_operations *fops);
+void tuntap_rs_region_destroy(void);
+int tuntap_rs_node_create(unsigned int minor, const char *name);
+void tuntap_rs_node_destroy(unsigned int minor);
+
+#endif /* TUNTAP_RS_GLUE_H */

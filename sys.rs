@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The C side: declarations of `glue.c` (see `glue.h`) and of the Rust functions it calls.
+//!
+//! Only the thin layers, [`crate::cdev`] and [`crate::netdev`], use this module; everything
+//! else goes through their safe wrappers.
+
+use kernel::{
+    bindings,
+    prelude::*, //
+};
+
+/// `enum tuntap_rs_counter`: the error and drop counters of a net_device.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Counter {
+    /// `rx_dropped`: a frame written by userspace that the interface did not take.
+    RxDropped = 0,
+    /// `tx_dropped`: a packet the stack sent that no reader will get.
+    TxDropped = 1,
+    /// `rx_errors`: a frame written by userspace that was malformed.
+    RxErrors = 2,
+    /// `tx_errors`: a packet that could not be queued for the reader.
+    TxErrors = 3,
+}
+
+// Some kernel structures reach Rust as bindgen's zero-sized placeholders; we only pass pointers
+// to them, as the kernel's own `bindings` crate does.
+#[expect(improper_ctypes)]
+extern "C" {
+    pub(crate) fn tuntap_rs_netdev_alloc(name: *const c_char) -> *mut bindings::net_device;
+    pub(crate) fn tuntap_rs_netdev_free(dev: *mut bindings::net_device);
+    pub(crate) fn tuntap_rs_netdev_unit(dev: *mut bindings::net_device) -> *const c_void;
+    pub(crate) fn tuntap_rs_netdev_setup_l3(
+        dev: *mut bindings::net_device,
+        type_: u16,
+        flags: c_uint,
+        mtu: c_uint,
+        min_mtu: c_uint,
+        max_mtu: c_uint,
+        tx_queue_len: c_uint,
+    );
+    pub(crate) fn tuntap_rs_netdev_register(
+        dev: *mut bindings::net_device,
+        net: *mut bindings::net,
+        unit: *const c_void,
+    ) -> c_int;
+    pub(crate) fn tuntap_rs_netdev_unregister(dev: *mut bindings::net_device);
+    pub(crate) fn tuntap_rs_netdev_name(dev: *mut bindings::net_device, buf: *mut c_char);
+    pub(crate) fn tuntap_rs_netdev_flags(dev: *mut bindings::net_device) -> c_uint;
+    pub(crate) fn tuntap_rs_netdev_set_flags_raw(dev: *mut bindings::net_device, flags: c_uint);
+    pub(crate) fn tuntap_rs_netdev_change_flags(
+        dev: *mut bindings::net_device,
+        flags: c_uint,
+    ) -> c_int;
+    pub(crate) fn tuntap_rs_netdev_mtu(dev: *mut bindings::net_device) -> c_uint;
+    pub(crate) fn tuntap_rs_netdev_set_mtu(dev: *mut bindings::net_device, mtu: c_int) -> c_int;
+    pub(crate) fn tuntap_rs_netdev_tx_queue_len(dev: *mut bindings::net_device) -> c_uint;
+    pub(crate) fn tuntap_rs_netdev_carrier(dev: *mut bindings::net_device, on: bool);
+    pub(crate) fn tuntap_rs_netdev_start_queue(dev: *mut bindings::net_device);
+    pub(crate) fn tuntap_rs_netdev_stop_queue(dev: *mut bindings::net_device);
+    pub(crate) fn tuntap_rs_netdev_wake_queue(dev: *mut bindings::net_device);
+    pub(crate) fn tuntap_rs_netdev_queue_stopped(dev: *mut bindings::net_device) -> bool;
+
+    pub(crate) fn tuntap_rs_stats_rx(dev: *mut bindings::net_device, len: c_uint);
+    pub(crate) fn tuntap_rs_stats_tx(dev: *mut bindings::net_device, len: c_uint);
+    pub(crate) fn tuntap_rs_stats_inc(dev: *mut bindings::net_device, counter: Counter);
+
+    pub(crate) fn tuntap_rs_current_net() -> *mut bindings::net;
+    pub(crate) fn tuntap_rs_put_net(net: *mut bindings::net);
+    pub(crate) fn tuntap_rs_net_admin_capable(net: *mut bindings::net) -> bool;
+    pub(crate) fn tuntap_rs_rtnl_lock();
+    pub(crate) fn tuntap_rs_rtnl_unlock();
+
+    pub(crate) fn tuntap_rs_skb_alloc(
+        dev: *mut bindings::net_device,
+        len: c_uint,
+    ) -> *mut bindings::sk_buff;
+    pub(crate) fn tuntap_rs_skb_put_from_iter(
+        skb: *mut bindings::sk_buff,
+        from: *mut bindings::iov_iter,
+        len: c_uint,
+    ) -> c_int;
+    pub(crate) fn tuntap_rs_skb_rx(
+        skb: *mut bindings::sk_buff,
+        dev: *mut bindings::net_device,
+        protocol: u16,
+    );
+    pub(crate) fn tuntap_rs_skb_len(skb: *const bindings::sk_buff) -> c_uint;
+    pub(crate) fn tuntap_rs_skb_protocol(skb: *const bindings::sk_buff) -> u16;
+    pub(crate) fn tuntap_rs_skb_copy_bits(
+        skb: *const bindings::sk_buff,
+        offset: c_int,
+        to: *mut c_void,
+        len: c_int,
+    ) -> c_int;
+    pub(crate) fn tuntap_rs_skb_push(
+        skb: *mut bindings::sk_buff,
+        data: *const c_void,
+        len: c_uint,
+    ) -> c_int;
+    pub(crate) fn tuntap_rs_skb_copy_to_iter(
+        skb: *const bindings::sk_buff,
+        to: *mut bindings::iov_iter,
+        len: c_uint,
+    ) -> c_int;
+    pub(crate) fn tuntap_rs_skb_next(skb: *const bindings::sk_buff) -> *mut bindings::sk_buff;
+    pub(crate) fn tuntap_rs_skb_set_next(skb: *mut bindings::sk_buff, next: *mut bindings::sk_buff);
+    pub(crate) fn tuntap_rs_skb_consume(skb: *mut bindings::sk_buff);
+    pub(crate) fn tuntap_rs_skb_drop(skb: *mut bindings::sk_buff);
+
+    pub(crate) fn tuntap_rs_kiocb_file(iocb: *mut bindings::kiocb) -> *mut bindings::file;
+    pub(crate) fn tuntap_rs_kiocb_nowait(iocb: *mut bindings::kiocb) -> bool;
+    pub(crate) fn tuntap_rs_inode_minor(inode: *mut bindings::inode) -> c_uint;
+    pub(crate) fn tuntap_rs_f_getown(file: *mut bindings::file) -> c_int;
+    pub(crate) fn tuntap_rs_region_create(
+        name: *const c_char,
+        minors: c_uint,
+        fops: *const bindings::file_operations,
+    ) -> c_int;
+    pub(crate) fn tuntap_rs_region_destroy();
+    pub(crate) fn tuntap_rs_node_create(minor: c_uint, name: *const c_char) -> c_int;
+    pub(crate) fn tuntap_rs_node_destroy(minor: c_uint);
+}

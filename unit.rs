@@ -1,0 +1,659 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A unit: one tun interface and its char-device side (FreeBSD's `struct tuntap_softc`).
+//!
+//! Everything here is safe Rust: the unit state machine (open, dying, transient), the packet
+//! queue with backpressure, BSD packet framing (`TUNSIFHEAD`, `TUNSLMODE`) and the BSD ioctls.
+//!
+//! # States
+//!
+//! A unit is created by opening a cloning node, and is then *open*: bound to that file. Its
+//! last close makes it closed but alive (FreeBSD units persist), unless it is *transient*, when
+//! the close destroys it. Opening its node `/dev/tunN` opens it again; a second open gets
+//! `EBUSY`, and an open of a *dying* unit (being destroyed) gets `ENXIO`.
+//!
+//! # Locking
+//!
+//! - `io` (`Unit::io`, an IRQ-safe spinlock) guards the packet queue and the BSD flags. The
+//!   transmit path takes it in softirq context; it is never held across anything that sleeps.
+//! - `ctl` (`Unit::ctl`, a mutex) serialises open, close and the ioctls that change the
+//!   interface, and guards the node and the baud rate. Order: `clone::UNITS` → `ctl` → RTNL →
+//!   `io`.
+
+use crate::{
+    cdev::{
+        self,
+        Fasync, //
+    },
+    clone,
+    netdev::{
+        iff,
+        Counter,
+        L3Setup,
+        NetDev,
+        Rtnl,
+        Skb,
+        SkbQueue,
+        ETH_P_IP,
+        ETH_P_IPV6, //
+    },
+    Kind, //
+};
+use core::sync::atomic::{
+    AtomicI32,
+    Ordering, //
+};
+use kernel::{
+    fs::File,
+    ioctl::{
+        _IO,
+        _IOR,
+        _IOW, //
+    },
+    iov::{
+        IovIterDest,
+        IovIterSource, //
+    },
+    new_mutex, new_poll_condvar, new_spinlock_irq,
+    prelude::*,
+    seq_file::SeqFile,
+    seq_print,
+    sync::{
+        poll::{
+            PollCondVar,
+            PollTable, //
+        },
+        Arc,
+        ArcBorrow,
+        Mutex,
+        SpinLockIrq, //
+    },
+    uaccess::{
+        UserPtr,
+        UserSlice, //
+    },
+};
+
+/// FreeBSD's `TUNMRU`: the largest packet a writer may send.
+pub(crate) const TUNMRU: usize = 65535;
+/// FreeBSD's `TUNMTU`: the default MTU.
+const TUNMTU: u32 = 1500;
+/// Linux `AF_INET`, as carried by the `TUNSIFHEAD` header.
+const AF_INET: u32 = 2;
+/// Linux `AF_INET6`.
+const AF_INET6: u32 = 10;
+/// `ARPHRD_NONE`: a tun has no link-layer header.
+const ARPHRD_NONE: u16 = 0xfffe;
+/// Default `txqueuelen`, as Linux's tun.
+const TX_QUEUE_LEN: u32 = 500;
+
+/// How a tun interface looks to the stack.
+const TUN_SETUP: L3Setup = L3Setup {
+    type_: ARPHRD_NONE,
+    flags: iff::POINTOPOINT | iff::MULTICAST | iff::NOARP,
+    mtu: TUNMTU,
+    min_mtu: 68,
+    max_mtu: TUNMRU as u32,
+    tx_queue_len: TX_QUEUE_LEN,
+};
+
+/// FreeBSD's `tundebug` (`TUNSDEBUG`/`TUNGDEBUG`): kept and reported, not otherwise used.
+static DEBUG: AtomicI32 = AtomicI32::new(0);
+
+/// The ioctls of `<net/if_tun.h>`, FreeBSD's names with Linux encodings.
+mod cmd {
+    use super::*;
+
+    /// `sizeof(struct ifreq)` for 64-bit callers and for 32-bit (compat) callers.
+    pub(super) const IFREQ_SIZE: usize = 40;
+    pub(super) const IFREQ_SIZE_COMPAT: usize = 32;
+
+    pub(super) const TUNSDEBUG: u32 = _IOW::<i32>(b't' as u32, 90);
+    pub(super) const TUNGDEBUG: u32 = _IOR::<i32>(b't' as u32, 89);
+    pub(super) const TUNSIFINFO: u32 = _IOW::<[u8; 8]>(b't' as u32, 91);
+    pub(super) const TUNGIFINFO: u32 = _IOR::<[u8; 8]>(b't' as u32, 92);
+    pub(super) const TUNSLMODE: u32 = _IOW::<i32>(b't' as u32, 93);
+    pub(super) const TUNGIFNAME: u32 = _IOR::<[u8; IFREQ_SIZE]>(b't' as u32, 93);
+    pub(super) const TUNGIFNAME_COMPAT: u32 = _IOR::<[u8; IFREQ_SIZE_COMPAT]>(b't' as u32, 93);
+    pub(super) const TUNSIFMODE: u32 = _IOW::<i32>(b't' as u32, 94);
+    pub(super) const TUNSIFPID: u32 = _IO(b't' as u32, 95);
+    pub(super) const TUNSIFHEAD: u32 = _IOW::<i32>(b't' as u32, 96);
+    pub(super) const TUNGIFHEAD: u32 = _IOR::<i32>(b't' as u32, 97);
+    pub(super) const TUNGTRANSIENT: u32 = _IOR::<i32>(b't' as u32, 98);
+    pub(super) const TUNSTRANSIENT: u32 = _IOW::<i32>(b't' as u32, 99);
+
+    /// Generic file ioctls (x86 values, `<asm-generic/ioctls.h>`, `<linux/sockios.h>`).
+    pub(super) const FIONREAD: u32 = 0x541b;
+    pub(super) const TIOCGPGRP: u32 = 0x540f;
+    pub(super) const TIOCSPGRP: u32 = 0x5410;
+    pub(super) const FIOSETOWN: u32 = 0x8901;
+    pub(super) const FIOGETOWN: u32 = 0x8903;
+}
+
+/// `EPOLL*` bits.
+mod epoll {
+    pub(super) const IN: u32 = 0x1;
+    pub(super) const OUT: u32 = 0x4;
+    pub(super) const ERR: u32 = 0x8;
+    pub(super) const HUP: u32 = 0x10;
+    pub(super) const RDNORM: u32 = 0x40;
+    pub(super) const WRNORM: u32 = 0x100;
+}
+
+/// What `io` guards.
+struct Io {
+    /// Packets for the reader, each with its BSD header already prepended.
+    queue: SkbQueue,
+    /// A file is bound to the unit (`TUN_OPEN`).
+    open: bool,
+    /// The unit is being destroyed (`TUN_DYING`).
+    dying: bool,
+    /// Destroy the unit on last close (`TUNSTRANSIENT`).
+    transient: bool,
+    /// `TUNSIFHEAD`: a 4-byte address family precedes each packet, both ways.
+    ifhead: bool,
+    /// `TUNSLMODE`: the destination `sockaddr` precedes each packet read.
+    lmode: bool,
+    /// The controlling process (`TUNSIFPID`), whose close tears the interface down.
+    pid: i32,
+}
+
+impl Io {
+    /// Empties the queue, handing its packets to the caller (to free outside the lock).
+    fn take_queue(&mut self) -> SkbQueue {
+        core::mem::replace(&mut self.queue, SkbQueue::new())
+    }
+}
+
+/// What `ctl` guards.
+struct Ctl {
+    /// `/dev/tunN`.
+    node: Option<cdev::Node>,
+    /// `TUNSIFINFO`'s baud rate: Linux has no such attribute, it is kept and reported back.
+    baudrate: i32,
+}
+
+/// One tun unit.
+#[pin_data]
+pub(crate) struct Unit {
+    /// The interface. First field: dropped first, so it is unregistered before anything the
+    /// ndo callbacks use goes away (see `netdev`).
+    netdev: NetDev,
+    kind: Kind,
+    number: u32,
+    #[pin]
+    io: SpinLockIrq<Io>,
+    /// Readers and pollers wait here for a packet or for the unit to die.
+    #[pin]
+    readable: PollCondVar,
+    /// Files that asked for `SIGIO`.
+    fasync: Fasync,
+    #[pin]
+    ctl: Mutex<Ctl>,
+}
+
+/// The current process id (thread-group id), as FreeBSD's `p_pid`.
+fn current_pid() -> i32 {
+    kernel::current!().group_leader().pid()
+}
+
+impl Unit {
+    /// A new, unregistered unit `number` of `kind` whose interface is called `name`.
+    pub(crate) fn new(kind: Kind, number: u32, name: &CStr) -> Result<Arc<Unit>> {
+        let netdev = NetDev::new_l3(name, &TUN_SETUP)?;
+        Arc::pin_init(
+            try_pin_init!(Unit {
+                netdev,
+                kind,
+                number,
+                io <- new_spinlock_irq!(
+                    Io {
+                        queue: SkbQueue::new(),
+                        open: false,
+                        dying: false,
+                        transient: false,
+                        ifhead: false,
+                        lmode: false,
+                        pid: 0,
+                    },
+                    "Unit::io"
+                ),
+                readable <- new_poll_condvar!("Unit::readable"),
+                fasync: Fasync::new(),
+                ctl <- new_mutex!(Ctl { node: None, baudrate: 0 }, "Unit::ctl"),
+            }),
+            GFP_KERNEL,
+        )
+    }
+
+    /// The interface.
+    pub(crate) fn netdev(&self) -> &NetDev {
+        &self.netdev
+    }
+
+    /// Which driver the unit belongs to.
+    pub(crate) fn kind(&self) -> Kind {
+        self.kind
+    }
+
+    /// The unit number, N in `tunN`.
+    pub(crate) fn number(&self) -> u32 {
+        self.number
+    }
+
+    /// Records the unit's device node, removed when the unit is destroyed.
+    pub(crate) fn set_node(&self, node: cdev::Node) {
+        self.ctl.lock().node = Some(node);
+    }
+
+    /// Binds a newly opened file to the unit (FreeBSD `tunopen`).
+    pub(crate) fn attach(&self) -> Result {
+        let _ctl = self.ctl.lock();
+        {
+            let mut io = self.io.lock();
+            if io.dying {
+                return Err(ENXIO);
+            }
+            if io.open {
+                return Err(EBUSY);
+            }
+            io.open = true;
+            io.pid = current_pid();
+        }
+        self.netdev.set_carrier(true);
+        Ok(())
+    }
+
+    /// The last close of the bound file (FreeBSD `tunclose`). Returns whether the unit is
+    /// transient and must now be destroyed.
+    fn detach(&self) -> bool {
+        let _ctl = self.ctl.lock();
+        let (owner, transient) = {
+            let io = self.io.lock();
+            (io.pid == current_pid(), io.transient)
+        };
+        if owner {
+            // Junk pending output (freed outside the spinlock), bring the interface down,
+            // carrier down.
+            let pending = self.io.lock().take_queue();
+            for _ in 0..pending.len() {
+                self.netdev.count(Counter::TxDropped);
+            }
+            drop(pending);
+            if self.netdev.is_up() {
+                let rtnl = Rtnl::lock();
+                let flags = self.netdev.flags() & !iff::UP;
+                if let Err(e) = self.netdev.change_flags(&rtnl, flags) {
+                    pr_warn!(
+                        "tuntap_rs: cannot bring unit {} down: {:?}\n",
+                        self.number,
+                        e
+                    );
+                }
+            }
+            self.netdev.set_carrier(false);
+        }
+        {
+            let mut io = self.io.lock();
+            io.open = false;
+            if owner {
+                io.pid = 0;
+            }
+        }
+        self.readable.notify_all();
+        transient
+    }
+
+    /// Marks the unit dying and removes its node and interface (FreeBSD `tun_destroy`).
+    pub(crate) fn destroy(&self) {
+        let pending = {
+            let mut io = self.io.lock();
+            io.dying = true;
+            io.take_queue()
+        };
+        drop(pending);
+        self.readable.notify_all();
+        let node = self.ctl.lock().node.take();
+        drop(node);
+        self.netdev.unregister();
+    }
+
+    /// The interface went up (`ndo_open`).
+    pub(crate) fn netdev_up(&self) {
+        self.netdev.start_queue();
+    }
+
+    /// The interface went down (`ndo_stop`).
+    pub(crate) fn netdev_down(&self) {
+        self.netdev.stop_queue();
+    }
+
+    /// The queue bound: `txqueuelen`, at least one packet.
+    fn queue_limit(&self) -> usize {
+        self.netdev.tx_queue_len().max(1) as usize
+    }
+
+    /// A packet routed out of the interface (FreeBSD `tunoutput`): frame it for the reader
+    /// and queue it, or drop and count it.
+    pub(crate) fn transmit(&self, mut skb: Skb) {
+        let (open, ifhead, lmode) = {
+            let io = self.io.lock();
+            (io.open, io.ifhead, io.lmode)
+        };
+        let len = skb.len();
+        let family = match skb.protocol() {
+            ETH_P_IP => AF_INET,
+            ETH_P_IPV6 if ifhead => AF_INET6,
+            _ => 0,
+        };
+        if !open || family == 0 {
+            // Not open (FreeBSD: EHOSTDOWN), or a family the framing cannot carry
+            // (FreeBSD: EAFNOSUPPORT): the packet is dropped and counted.
+            self.netdev.count(Counter::TxDropped);
+            return;
+        }
+        if lmode && frame_lmode(&mut skb, family).is_err()
+            || ifhead && skb.push(&family.to_be_bytes()).is_err()
+        {
+            self.netdev.count(Counter::TxErrors);
+            self.netdev.count(Counter::TxDropped);
+            return;
+        }
+        let limit = self.queue_limit();
+        {
+            let mut io = self.io.lock();
+            if !io.open {
+                drop(io);
+                self.netdev.count(Counter::TxDropped);
+                return;
+            }
+            io.queue.push(skb);
+            // Backpressure: a full queue stops the stack, the reader restarts it.
+            if io.queue.len() >= limit {
+                self.netdev.stop_queue();
+            }
+        }
+        self.netdev.count_tx(len);
+        self.readable.notify_all();
+        self.fasync.signal_readable();
+    }
+
+    /// One packet per read (FreeBSD `tunread`); a short buffer gets the first part and the rest
+    /// of that packet is dropped.
+    fn read(&self, dst: &mut IovIterDest<'_>, nonblock: bool) -> Result<usize> {
+        let skb = {
+            let mut io = self.io.lock();
+            loop {
+                if let Some(skb) = io.queue.pop() {
+                    if io.queue.len() < self.queue_limit() && self.netdev.queue_stopped() {
+                        self.netdev.wake_queue();
+                    }
+                    break skb;
+                }
+                if io.dying {
+                    return Err(ENXIO);
+                }
+                if nonblock {
+                    return Err(EAGAIN);
+                }
+                if self.readable.wait_interruptible(&mut io) {
+                    return Err(ERESTARTSYS);
+                }
+            }
+        };
+        let n = dst.len().min(skb.len());
+        skb.copy_to_iter(dst, n)?;
+        skb.consume();
+        Ok(n)
+    }
+
+    /// One packet per write (FreeBSD `tunwrite`/`tunwrite_l3`), gathered across the iovecs.
+    fn write(&self, src: &mut IovIterSource<'_>) -> Result<usize> {
+        let len = src.len();
+        if !self.netdev.is_up() {
+            // FreeBSD ignores the write silently; we count it.
+            self.netdev.count(Counter::RxDropped);
+            return Ok(0);
+        }
+        if len == 0 {
+            return Ok(0);
+        }
+        let ifhead = self.io.lock().ifhead;
+        let header = if ifhead { 4 } else { 0 };
+        if len > TUNMRU + header {
+            self.netdev.count(Counter::RxErrors);
+            return Err(EIO);
+        }
+        let protocol = if ifhead {
+            let mut af = [0u8; 4];
+            if len < af.len() || src.copy_from_iter(&mut af) != af.len() {
+                self.netdev.count(Counter::RxErrors);
+                return Err(EINVAL);
+            }
+            match u32::from_be_bytes(af) {
+                AF_INET => ETH_P_IP,
+                AF_INET6 => ETH_P_IPV6,
+                _ => {
+                    self.netdev.count(Counter::RxErrors);
+                    return Err(EAFNOSUPPORT);
+                }
+            }
+        } else {
+            ETH_P_IP
+        };
+        let payload = len - header;
+        let skb = self.netdev.skb_from_iter(src, payload).inspect_err(|_| {
+            self.netdev.count(Counter::RxErrors);
+        })?;
+        self.netdev.count_rx(payload);
+        self.netdev.receive(skb, protocol);
+        Ok(len)
+    }
+
+    fn poll(&self, file: &File, table: &PollTable<'_>) -> u32 {
+        table.register_wait(file, &self.readable);
+        let io = self.io.lock();
+        let mut mask = epoll::OUT | epoll::WRNORM;
+        if io.queue.len() > 0 {
+            mask |= epoll::IN | epoll::RDNORM;
+        }
+        if io.dying {
+            mask |= epoll::HUP | epoll::ERR;
+        }
+        mask
+    }
+
+    fn ioctl(&self, file: &File, cmd: u32, arg: usize, compat: bool) -> Result<isize> {
+        let user = |size| UserSlice::new(UserPtr::from_addr(arg), size);
+        let read_int = || -> Result<i32> { user(4).reader().read::<i32>() };
+        let write_int = |v: i32| -> Result<isize> {
+            user(4).writer().write(&v)?;
+            Ok(0)
+        };
+        match cmd {
+            cmd::TUNSLMODE => {
+                let on = read_int()? != 0;
+                let mut io = self.io.lock();
+                io.lmode = on;
+                if on {
+                    io.ifhead = false;
+                }
+                Ok(0)
+            }
+            cmd::TUNSIFHEAD => {
+                let on = read_int()? != 0;
+                let mut io = self.io.lock();
+                io.ifhead = on;
+                if on {
+                    io.lmode = false;
+                }
+                Ok(0)
+            }
+            // Each value is read under the spinlock, then copied out after it is released.
+            cmd::TUNGIFHEAD => {
+                let ifhead = self.io.lock().ifhead;
+                write_int(i32::from(ifhead))
+            }
+            cmd::TUNSIFMODE => self.set_mode(read_int()?).map(|()| 0),
+            cmd::TUNSIFPID => {
+                self.io.lock().pid = current_pid();
+                Ok(0)
+            }
+            cmd::TUNSTRANSIENT => {
+                let on = read_int()? != 0;
+                self.io.lock().transient = on;
+                Ok(0)
+            }
+            cmd::TUNGTRANSIENT => {
+                let transient = self.io.lock().transient;
+                write_int(i32::from(transient))
+            }
+            cmd::TUNSIFINFO => {
+                let info = user(8).reader().read::<[u8; 8]>()?;
+                self.set_info(&info).map(|()| 0)
+            }
+            cmd::TUNGIFINFO => {
+                let baudrate = self.ctl.lock().baudrate;
+                let mtu = self.netdev.mtu().min(u16::MAX.into()) as u16;
+                let mut info = [0u8; 8];
+                info[0..4].copy_from_slice(&baudrate.to_ne_bytes());
+                info[4..6].copy_from_slice(&mtu.to_ne_bytes());
+                info[6] = self.kind.driver().iftype;
+                user(8).writer().write(&info)?;
+                Ok(0)
+            }
+            cmd::TUNSDEBUG => {
+                DEBUG.store(read_int()?, Ordering::Relaxed);
+                Ok(0)
+            }
+            cmd::TUNGDEBUG => write_int(DEBUG.load(Ordering::Relaxed)),
+            cmd::TUNGIFNAME if !compat => self.write_name(user(cmd::IFREQ_SIZE)),
+            cmd::TUNGIFNAME_COMPAT if compat => self.write_name(user(cmd::IFREQ_SIZE_COMPAT)),
+            cmd::FIONREAD => {
+                let next = self.io.lock().queue.peek_len().unwrap_or(0);
+                write_int(i32::try_from(next).unwrap_or(i32::MAX))
+            }
+            cmd::FIOSETOWN => cdev::set_owner(file, read_int()?).map(|()| 0),
+            cmd::FIOGETOWN => write_int(cdev::owner(file)),
+            cmd::TIOCSPGRP => {
+                let pgrp = read_int()?;
+                cdev::set_owner(file, pgrp.checked_neg().ok_or(EINVAL)?).map(|()| 0)
+            }
+            cmd::TIOCGPGRP => write_int(-cdev::owner(file)),
+            _ => Err(ENOTTY),
+        }
+    }
+
+    /// `TUNSIFMODE`: point-to-point or broadcast, optionally multicast; only while down.
+    fn set_mode(&self, mode: i32) -> Result {
+        let mode = u32::try_from(mode).map_err(|_| EINVAL)?;
+        let _ctl = self.ctl.lock();
+        let rtnl = Rtnl::lock();
+        if self.netdev.is_up() {
+            return Err(EBUSY);
+        }
+        match mode & !iff::MULTICAST {
+            iff::POINTOPOINT | iff::BROADCAST => {
+                let kept =
+                    self.netdev.flags() & !(iff::BROADCAST | iff::POINTOPOINT | iff::MULTICAST);
+                self.netdev.set_flags_raw(&rtnl, kept | mode);
+                Ok(())
+            }
+            _ => Err(EINVAL),
+        }
+    }
+
+    /// `TUNSIFINFO`: the type must match; a new MTU goes through the kernel's MTU path.
+    fn set_info(&self, info: &[u8; 8]) -> Result {
+        let baudrate = i32::from_ne_bytes([info[0], info[1], info[2], info[3]]);
+        let mtu = u16::from_ne_bytes([info[4], info[5]]);
+        if info[6] != self.kind.driver().iftype {
+            return Err(EPROTOTYPE);
+        }
+        let mut ctl = self.ctl.lock();
+        if u32::from(mtu) != self.netdev.mtu() {
+            let rtnl = Rtnl::lock();
+            self.netdev.set_mtu(&rtnl, mtu.into())?;
+        }
+        ctl.baudrate = baudrate;
+        Ok(())
+    }
+
+    /// `TUNGIFNAME`: the interface's name into `ifr_name` of the caller's `struct ifreq`.
+    fn write_name(&self, ifreq: UserSlice) -> Result<isize> {
+        let name = self.netdev.name();
+        ifreq.writer().write_slice(&name)?;
+        Ok(0)
+    }
+}
+
+/// Prepends the destination as a Linux `sockaddr_in`/`sockaddr_in6` (`TUNSLMODE`).
+fn frame_lmode(skb: &mut Skb, family: u32) -> Result {
+    if family == AF_INET {
+        // struct sockaddr_in: family, port 0, address, 8 bytes of zero.
+        let mut sa = [0u8; 16];
+        sa[0..2].copy_from_slice(&(AF_INET as u16).to_ne_bytes());
+        skb.copy_bits(16, &mut sa[4..8])?;
+        skb.push(&sa)
+    } else {
+        // struct sockaddr_in6: family, port 0, flowinfo 0, address, scope id 0.
+        let mut sa = [0u8; 28];
+        sa[0..2].copy_from_slice(&(AF_INET6 as u16).to_ne_bytes());
+        skb.copy_bits(24, &mut sa[8..24])?;
+        skb.push(&sa)
+    }
+}
+
+impl cdev::Operations for Unit {
+    fn open_clone(kind: Kind, _file: &File) -> Result<Arc<Unit>> {
+        clone::open_clone(kind)
+    }
+
+    fn open_unit(minor: u32, _file: &File) -> Result<Arc<Unit>> {
+        clone::open_unit(minor)
+    }
+
+    fn release(this: Arc<Unit>, _file: &File) {
+        if this.detach() {
+            clone::destroy(&this);
+        }
+    }
+
+    fn read(this: ArcBorrow<'_, Unit>, dst: &mut IovIterDest<'_>, nonblock: bool) -> Result<usize> {
+        this.read(dst, nonblock)
+    }
+
+    fn write(this: ArcBorrow<'_, Unit>, src: &mut IovIterSource<'_>) -> Result<usize> {
+        this.write(src)
+    }
+
+    fn poll(this: ArcBorrow<'_, Unit>, file: &File, table: &PollTable<'_>) -> u32 {
+        this.poll(file, table)
+    }
+
+    fn ioctl(
+        this: ArcBorrow<'_, Unit>,
+        file: &File,
+        cmd: u32,
+        arg: usize,
+        compat: bool,
+    ) -> Result<isize> {
+        this.ioctl(file, cmd, arg, compat)
+    }
+
+    fn fasync(this: ArcBorrow<'_, Unit>, fd: i32, file: &File, on: bool) -> Result {
+        this.fasync.set(fd, file, on)
+    }
+
+    fn show_fdinfo(this: ArcBorrow<'_, Unit>, m: &SeqFile) {
+        let name = this.netdev.name();
+        let len = name.iter().position(|&b| b == 0).unwrap_or(name.len());
+        let name = core::str::from_utf8(&name[..len]).unwrap_or("?");
+        seq_print!(
+            m,
+            "tuntap-iface:\t{}\ntuntap-unit:\t{}\n",
+            name,
+            this.number
+        );
+    }
+}
