@@ -425,7 +425,7 @@ impl<T: Operations> VTable<T> {
     unsafe extern "C" fn ioctl(file: *mut bindings::file, cmd: c_uint, arg: c_ulong) -> c_long {
         // SAFETY: `file` is one of ours and valid for this call.
         let (this, f) = unsafe { (Self::borrow(file), File::from_raw_file(file)) };
-        match T::ioctl(this, f, cmd, arg as usize, false) {
+        match T::ioctl(this, f, cmd, arg, false) {
             Ok(v) => v as c_long,
             Err(e) => e.to_errno() as c_long,
         }

@@ -343,6 +343,10 @@ unsafe fn unit_of<'a>(dev: *mut bindings::net_device) -> &'a Unit {
 }
 
 /// `ndo_open`: the interface goes up.
+///
+/// # Safety
+///
+/// `dev` must be a registered tuntap_rs net_device (the stack's contract for ndo callbacks).
 #[no_mangle]
 unsafe extern "C" fn tuntap_rs_ndo_open(dev: *mut bindings::net_device) -> c_int {
     // SAFETY: The stack calls ndo_open only on registered devices.
@@ -351,6 +355,10 @@ unsafe extern "C" fn tuntap_rs_ndo_open(dev: *mut bindings::net_device) -> c_int
 }
 
 /// `ndo_stop`: the interface goes down.
+///
+/// # Safety
+///
+/// `dev` must be a registered tuntap_rs net_device.
 #[no_mangle]
 unsafe extern "C" fn tuntap_rs_ndo_stop(dev: *mut bindings::net_device) -> c_int {
     // SAFETY: The stack calls ndo_stop only on registered devices.
@@ -359,16 +367,20 @@ unsafe extern "C" fn tuntap_rs_ndo_stop(dev: *mut bindings::net_device) -> c_int
 }
 
 /// `ndo_start_xmit`: the stack hands us a packet routed out of the interface.
+///
+/// # Safety
+///
+/// `dev` must be a registered tuntap_rs net_device and `skb` a valid packet whose ownership
+/// passes to us.
 #[no_mangle]
 unsafe extern "C" fn tuntap_rs_ndo_start_xmit(
     skb: *mut bindings::sk_buff,
     dev: *mut bindings::net_device,
 ) -> c_int {
-    // SAFETY: The stack passes us ownership of a valid skb.
+    // SAFETY: The stack passes us ownership of a valid, non-null skb.
+    let skb = unsafe { NonNull::new_unchecked(skb) };
     // INVARIANT: We own it.
-    let skb = Skb {
-        skb: unsafe { NonNull::new_unchecked(skb) },
-    };
+    let skb = Skb { skb };
     // SAFETY: The stack calls ndo_start_xmit only on registered devices.
     unsafe { unit_of(dev) }.transmit(skb);
     0 // NETDEV_TX_OK: the packet is ours now, queued or dropped and counted.
@@ -513,7 +525,6 @@ impl SkbQueue {
         // SAFETY: `head`, if not null, is a valid skb owned by the queue.
         (!self.head.is_null()).then(|| unsafe { sys::tuntap_rs_skb_len(self.head) } as usize)
     }
-
 }
 
 impl Drop for SkbQueue {
