@@ -40,6 +40,10 @@ module! {
             default: true,
             description: "Opening /dev/tap or /dev/vmnet clones an interface (FreeBSD net.link.tap.devfs_cloning)",
         },
+        debug: i32 {
+            default: 0,
+            description: "Initial debug level, as set by TUNSDEBUG (FreeBSD debug.if_tun_debug)",
+        },
         tap_user_open: bool {
             default: false,
             description: "Let users without CAP_NET_ADMIN open tap and vmnet nodes, as far as the node's permissions allow (FreeBSD net.link.tap.user_open)",
@@ -127,6 +131,7 @@ struct TunTap {
 impl kernel::Module for TunTap {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         clone::init();
+        unit::set_debug(module_parameters::debug.value());
         let region = cdev::Region::register(c"tuntap_rs", clone::MINORS)?;
         let mut nodes = KVec::with_capacity(Kind::ALL.len(), GFP_KERNEL)?;
         for kind in Kind::ALL {

@@ -97,8 +97,14 @@ const TUN_SETUP: L3Setup = L3Setup {
     tx_queue_len: TX_QUEUE_LEN,
 };
 
-/// FreeBSD's `tundebug` (`TUNSDEBUG`/`TUNGDEBUG`): kept and reported, not otherwise used.
+/// FreeBSD's `tundebug` (`TUNSDEBUG`/`TUNGDEBUG`, module parameter `debug`): kept and
+/// reported, not otherwise used.
 static DEBUG: AtomicI32 = AtomicI32::new(0);
+
+/// Sets the debug level (module load).
+pub(crate) fn set_debug(level: i32) {
+    DEBUG.store(level, Ordering::Relaxed);
+}
 
 /// The ioctls of `<net/if_tun.h>`, FreeBSD's names with Linux encodings.
 mod cmd {

@@ -18,6 +18,9 @@
 #include <unistd.h>
 #include <linux/capability.h>
 
+#include <net/if_tun.h>
+#include <sys/ioctl.h>
+
 #include "kselftest_harness.h"
 
 static const char *const nodes[] = { "/dev/tun", "/dev/tap", "/dev/vmnet" };
@@ -222,6 +225,19 @@ TEST_F(module, devfs_cloning_params)
 	EXPECT_EQ(0, try_open("/dev/tun"));
 	EXPECT_EQ(ENXIO, try_open("/dev/tap"));
 	EXPECT_EQ(ENXIO, try_open("/dev/vmnet"));
+}
+
+/* debug=N (FreeBSD debug.if_tun_debug) is the initial TUNGDEBUG level. */
+TEST_F(module, debug_param)
+{
+	int fd, level = -1;
+
+	ASSERT_EQ(0, module_reload("debug=3"));
+	fd = open("/dev/tun", O_RDWR);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(0, ioctl(fd, TUNGDEBUG, &level));
+	EXPECT_EQ(3, level);
+	close(fd);
 }
 
 /* Bad parameter values are refused at load time. */

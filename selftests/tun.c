@@ -14,6 +14,8 @@
  */
 #define _GNU_SOURCE
 #include <net/if_tun.h>
+/* A BSD program may include Linux's own header too: no name clashes. */
+#include <linux/if_tun.h>
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -885,7 +887,8 @@ TEST_F_TIMEOUT(tun, owner_close_downs_and_purges, 60)
 TEST_F_TIMEOUT(tun, non_owner_close_keeps_up, 60)
 {
 	char name[IFNAMSIZ], path[64];
-	int fd, flags, status;
+	int fd, flags, status, avail;
+	long long dropped;
 	pid_t pid;
 
 	fd = open_unit(self, "/dev/tun", false, name);
@@ -905,10 +908,18 @@ TEST_F_TIMEOUT(tun, non_owner_close_keeps_up, 60)
 	ASSERT_LE(0, flags) TH_LOG("%s: %s", name, strerror(-flags));
 	EXPECT_EQ(IFF_UP, flags & IFF_UP) TH_LOG("a non-owner's close brought the interface down");
 
-	/* The unit was closed, not kept busy: it opens again. */
+	/* Up but not open: a packet routed out of it is dropped and counted, not queued. */
+	dropped = stat_val(name, "tx_dropped");
+	ASSERT_EQ(0, send_udp4(v4(5, 2), 5000, "closed", 6));
+	EXPECT_LE(dropped + 1, stat_val(name, "tx_dropped"));
+
+	/* The unit was closed, not kept busy: it opens again, with nothing queued. */
 	snprintf(path, sizeof(path), "/dev/%s", name);
 	fd = open_unit(self, path, true, name);
 	ASSERT_LE(0, fd) TH_LOG("reopen %s: %s", path, strerror(-fd));
+	avail = -1;
+	EXPECT_EQ(0, ioctl(fd, FIONREAD, &avail));
+	EXPECT_EQ(0, avail);
 	close_unit(self, fd);
 	EXPECT_FALSE(node_exists(name));
 }
@@ -1419,6 +1430,18 @@ TEST_F_TIMEOUT(tun, sigio_fioasync, 60)
 	before = sigio_count;
 	ASSERT_EQ(0, send_udp4(v4(21, 2), 21000, "sigio", 5));
 	EXPECT_TRUE(wait_sigio(before)) TH_LOG("no SIGIO");
+}
+
+/* The deprecated TIOCSPGRP/TIOCGPGRP set and read a process group owner. */
+TEST_F(tun, sigio_pgrp)
+{
+	int pgrp = getpgrp(), got = 0, owner = 0;
+
+	ASSERT_EQ(0, ioctl(self->fd, TIOCSPGRP, &pgrp)) TH_LOG("TIOCSPGRP: %s", strerror(errno));
+	ASSERT_EQ(0, ioctl(self->fd, TIOCGPGRP, &got));
+	EXPECT_EQ(pgrp, got);
+	ASSERT_EQ(0, ioctl(self->fd, FIOGETOWN, &owner));
+	EXPECT_EQ(-pgrp, owner);
 }
 
 /* FIONREAD: 0 when empty, else the next read's length (with the IFHEAD/LMODE header). Net 22. */
