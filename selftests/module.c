@@ -22,6 +22,7 @@
 #include <sys/ioctl.h>
 
 #include "kselftest_harness.h"
+#include "common.h"
 
 static const char *const nodes[] = { "/dev/tun", "/dev/tap", "/dev/vmnet" };
 #define NR_NODES (sizeof(nodes) / sizeof(nodes[0]))
@@ -65,19 +66,6 @@ static int module_reload(const char *params)
 	return module_load(params);
 }
 
-/* Runs `fn(arg)` in a child and returns what the child returned (an errno or 0). */
-static int in_child(int (*fn)(const void *), const void *arg)
-{
-	int status;
-	pid_t pid = fork();
-
-	if (pid == 0)
-		_exit(fn(arg));
-	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status);
-}
-
 /* Opens `path` read-write; 0 on success, else the errno. */
 static int try_open(const char *path)
 {
@@ -94,18 +82,6 @@ static int open_as_nobody(const void *path)
 	if (setgid(65534) || setuid(65534))
 		return 255;
 	return try_open(path);
-}
-
-/* Drops CAP_NET_ADMIN from the effective set, keeps root's uid and its other capabilities. */
-static int drop_net_admin(void)
-{
-	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct data[2];
-
-	if (syscall(__NR_capget, &hdr, data))
-		return -1;
-	data[CAP_TO_INDEX(CAP_NET_ADMIN)].effective &= ~CAP_TO_MASK(CAP_NET_ADMIN);
-	return syscall(__NR_capset, &hdr, data);
 }
 
 static int open_without_net_admin(const void *path)

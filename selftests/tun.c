@@ -46,6 +46,7 @@
 #include <linux/capability.h>
 
 #include "kselftest_harness.h"
+#include "common.h"
 
 /* How long a test waits for a packet that should come (the VM is slow). */
 #define WAIT_MS		2000
@@ -252,32 +253,7 @@ static int del_link(const char *name)
 	return ip_quiet("tuntap del dev %s mode tun", name);
 }
 
-/* ---- Capabilities and children (as in module.c) ------------------------------------------- */
-
-/* Runs `fn(arg)` in a child and returns what the child returned (an errno or 0). */
-static int in_child(int (*fn)(const void *), const void *arg)
-{
-	int status;
-	pid_t pid = fork();
-
-	if (pid == 0)
-		_exit(fn(arg));
-	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status);
-}
-
-/* Drops CAP_NET_ADMIN from the effective set, keeps root's uid and its other capabilities. */
-static int drop_net_admin(void)
-{
-	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct data[2];
-
-	if (syscall(__NR_capget, &hdr, data))
-		return -1;
-	data[CAP_TO_INDEX(CAP_NET_ADMIN)].effective &= ~CAP_TO_MASK(CAP_NET_ADMIN);
-	return syscall(__NR_capset, &hdr, data);
-}
+/* ---- Capabilities and children ------------------------------------------------------------ */
 
 static int clone_without_net_admin(const void *path)
 {
