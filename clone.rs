@@ -86,10 +86,6 @@ pub(crate) fn may_clone(kind: Kind, privileged: bool) -> Result {
 pub(crate) fn open_clone(kind: Kind) -> Result<Arc<Unit>> {
     let net = Net::current()?;
     may_clone(kind, net.admin_capable())?;
-    if kind.driver().link != LinkLayer::Ip {
-        // Layer-2 units (tap, vmnet) are not implemented yet.
-        return Err(ENODEV);
-    }
     let unit = create(kind, &net)?;
     if let Err(e) = unit.attach() {
         destroy(&unit);

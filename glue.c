@@ -5,6 +5,7 @@
 #include <linux/capability.h>
 #include <linux/cdev.h>
 #include <linux/device.h>
+#include <linux/etherdevice.h>
 #include <linux/fs.h>
 #include <linux/netdevice.h>
 #include <linux/nsproxy.h>
@@ -64,6 +65,22 @@ void tuntap_rs_netdev_setup_l3(struct net_device *dev, unsigned short type, unsi
 	dev->tx_queue_len = tx_queue_len;
 	/* alloc_netdev() marked the device queueless, as its setup left tx_queue_len 0. */
 	dev->priv_flags &= ~IFF_NO_QUEUE;
+}
+
+void tuntap_rs_netdev_setup_eth(struct net_device *dev, unsigned int max_mtu,
+				unsigned int tx_queue_len)
+{
+	ether_setup(dev);
+	eth_hw_addr_random(dev);
+	dev->max_mtu = max_mtu;
+	dev->tx_queue_len = tx_queue_len;
+	/* alloc_netdev() marked the device queueless, as its setup left tx_queue_len 0. */
+	dev->priv_flags &= ~IFF_NO_QUEUE;
+}
+
+void tuntap_rs_netdev_mac(struct net_device *dev, u8 *buf)
+{
+	memcpy(buf, dev->dev_addr, ETH_ALEN);
 }
 
 int tuntap_rs_netdev_register(struct net_device *dev, struct net *net, const void *unit)
@@ -230,6 +247,12 @@ void tuntap_rs_skb_rx(struct sk_buff *skb, struct net_device *dev, __be16 protoc
 	skb->pkt_type = PACKET_HOST;
 	skb_reset_mac_header(skb);
 	skb_reset_network_header(skb);
+	netif_rx(skb);
+}
+
+void tuntap_rs_skb_rx_eth(struct sk_buff *skb, struct net_device *dev)
+{
+	skb->protocol = eth_type_trans(skb, dev);
 	netif_rx(skb);
 }
 

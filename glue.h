@@ -31,6 +31,9 @@ const void *tuntap_rs_netdev_unit(struct net_device *dev);
 void tuntap_rs_netdev_setup_l3(struct net_device *dev, unsigned short type, unsigned int flags,
 			       unsigned int mtu, unsigned int min_mtu, unsigned int max_mtu,
 			       unsigned int tx_queue_len);
+void tuntap_rs_netdev_setup_eth(struct net_device *dev, unsigned int max_mtu,
+				unsigned int tx_queue_len);
+void tuntap_rs_netdev_mac(struct net_device *dev, u8 *buf);
 int tuntap_rs_netdev_register(struct net_device *dev, struct net *net, const void *unit);
 void tuntap_rs_netdev_unregister(struct net_device *dev);
 void tuntap_rs_netdev_name(struct net_device *dev, char *buf);
@@ -68,6 +71,7 @@ void tuntap_rs_rtnl_unlock(void);
 struct sk_buff *tuntap_rs_skb_alloc(struct net_device *dev, unsigned int len);
 int tuntap_rs_skb_put_from_iter(struct sk_buff *skb, struct iov_iter *from, unsigned int len);
 void tuntap_rs_skb_rx(struct sk_buff *skb, struct net_device *dev, __be16 protocol);
+void tuntap_rs_skb_rx_eth(struct sk_buff *skb, struct net_device *dev);
 unsigned int tuntap_rs_skb_len(const struct sk_buff *skb);
 __be16 tuntap_rs_skb_protocol(const struct sk_buff *skb);
 int tuntap_rs_skb_copy_bits(const struct sk_buff *skb, int offset, void *to, int len);

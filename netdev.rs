@@ -54,8 +54,14 @@ pub(crate) enum LinkLayer {
 pub(crate) mod iff {
     pub(crate) const UP: u32 = 0x1;
     pub(crate) const BROADCAST: u32 = 0x2;
+    pub(crate) const LOOPBACK: u32 = 0x8;
     pub(crate) const POINTOPOINT: u32 = 0x10;
+    pub(crate) const RUNNING: u32 = 0x40;
     pub(crate) const NOARP: u32 = 0x80;
+    pub(crate) const PROMISC: u32 = 0x100;
+    pub(crate) const ALLMULTI: u32 = 0x200;
+    pub(crate) const MASTER: u32 = 0x400;
+    pub(crate) const SLAVE: u32 = 0x800;
     pub(crate) const MULTICAST: u32 = 0x1000;
 }
 
@@ -64,21 +70,26 @@ pub(crate) const ETH_P_IP: u16 = 0x0800;
 /// IPv6 EtherType.
 pub(crate) const ETH_P_IPV6: u16 = 0x86dd;
 
-/// How a layer-3 interface looks to the stack.
-pub(crate) struct L3Setup {
-    /// `ARPHRD_*` type.
+/// How an interface looks to the stack.
+pub(crate) struct Setup {
+    /// Its link layer.
+    pub(crate) link: LinkLayer,
+    /// `ARPHRD_*` type (layer 3 only; Ethernet is `ARPHRD_ETHER`).
     pub(crate) type_: u16,
-    /// Initial `IFF_*` flags.
+    /// Initial `IFF_*` flags (layer 3 only; Ethernet gets `ether_setup()`'s).
     pub(crate) flags: u32,
-    /// Initial MTU and its limits.
+    /// Initial MTU (layer 3 only; Ethernet starts at 1500).
     pub(crate) mtu: u32,
-    /// Smallest MTU accepted.
+    /// Smallest MTU accepted (layer 3 only; Ethernet: 68).
     pub(crate) min_mtu: u32,
     /// Largest MTU accepted.
     pub(crate) max_mtu: u32,
     /// Initial `txqueuelen`: the bound of the unit's packet queue.
     pub(crate) tx_queue_len: u32,
 }
+
+/// Length of an Ethernet header.
+pub(crate) const ETH_HLEN: usize = 14;
 
 /// A reference to a network namespace.
 ///
@@ -154,28 +165,35 @@ unsafe impl Send for NetDev {}
 unsafe impl Sync for NetDev {}
 
 impl NetDev {
-    /// Allocates an unregistered layer-3 net_device called `name`.
-    pub(crate) fn new_l3(name: &CStr, setup: &L3Setup) -> Result<NetDev> {
+    /// Allocates an unregistered net_device called `name`, set up as `setup` says.
+    pub(crate) fn new(name: &CStr, setup: &Setup) -> Result<NetDev> {
         // SAFETY: `name` is a valid C string; the glue copies it.
         let dev = NonNull::new(unsafe { sys::tuntap_rs_netdev_alloc(name.as_char_ptr()) })
             .ok_or(ENOMEM)?;
-        // SAFETY: `dev` is a fresh, unregistered net_device.
-        unsafe {
-            sys::tuntap_rs_netdev_setup_l3(
-                dev.as_ptr(),
-                setup.type_,
-                setup.flags,
-                setup.mtu,
-                setup.min_mtu,
-                setup.max_mtu,
-                setup.tx_queue_len,
-            )
-        };
-        // INVARIANT: Allocated by the glue, not registered.
-        Ok(NetDev {
+        // INVARIANT: Allocated by the glue, not registered; freed by `Drop` from here on.
+        let netdev = NetDev {
             dev,
             registered: AtomicBool::new(false),
-        })
+        };
+        match setup.link {
+            // SAFETY: `dev` is a fresh, unregistered net_device.
+            LinkLayer::Ip => unsafe {
+                sys::tuntap_rs_netdev_setup_l3(
+                    dev.as_ptr(),
+                    setup.type_,
+                    setup.flags,
+                    setup.mtu,
+                    setup.min_mtu,
+                    setup.max_mtu,
+                    setup.tx_queue_len,
+                )
+            },
+            // SAFETY: As above.
+            LinkLayer::Ethernet => unsafe {
+                sys::tuntap_rs_netdev_setup_eth(dev.as_ptr(), setup.max_mtu, setup.tx_queue_len)
+            },
+        }
+        Ok(netdev)
     }
 
     fn raw(&self) -> *mut bindings::net_device {
@@ -188,6 +206,14 @@ impl NetDev {
         // SAFETY: `buf` has room for IFNAMSIZ bytes; the device is valid.
         unsafe { sys::tuntap_rs_netdev_name(self.raw(), buf.as_mut_ptr().cast()) };
         buf
+    }
+
+    /// The Ethernet address (Ethernet interfaces).
+    pub(crate) fn mac(&self) -> [u8; 6] {
+        let mut mac = [0u8; 6];
+        // SAFETY: `mac` has room for ETH_ALEN bytes; the device is valid.
+        unsafe { sys::tuntap_rs_netdev_mac(self.raw(), mac.as_mut_ptr()) };
+        mac
     }
 
     /// The `IFF_*` flags.
@@ -300,6 +326,13 @@ impl NetDev {
         let raw = skb.into_raw();
         // SAFETY: We own `raw`; `netif_rx()` takes it over.
         unsafe { sys::tuntap_rs_skb_rx(raw, self.raw(), protocol.to_be()) };
+    }
+
+    /// Hands an Ethernet frame to the stack through the Ethernet receive path.
+    pub(crate) fn receive_eth(&self, skb: Skb) {
+        let raw = skb.into_raw();
+        // SAFETY: We own `raw`, which holds at least an Ethernet header; `netif_rx()` takes it.
+        unsafe { sys::tuntap_rs_skb_rx_eth(raw, self.raw()) };
     }
 
     /// Unregisters the interface if it is registered; waits for callbacks in flight.

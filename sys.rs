@@ -40,6 +40,12 @@ extern "C" {
         max_mtu: c_uint,
         tx_queue_len: c_uint,
     );
+    pub(crate) fn tuntap_rs_netdev_setup_eth(
+        dev: *mut bindings::net_device,
+        max_mtu: c_uint,
+        tx_queue_len: c_uint,
+    );
+    pub(crate) fn tuntap_rs_netdev_mac(dev: *mut bindings::net_device, buf: *mut u8);
     pub(crate) fn tuntap_rs_netdev_register(
         dev: *mut bindings::net_device,
         net: *mut bindings::net,
@@ -86,6 +92,7 @@ extern "C" {
         dev: *mut bindings::net_device,
         protocol: u16,
     );
+    pub(crate) fn tuntap_rs_skb_rx_eth(skb: *mut bindings::sk_buff, dev: *mut bindings::net_device);
     pub(crate) fn tuntap_rs_skb_len(skb: *const bindings::sk_buff) -> c_uint;
     pub(crate) fn tuntap_rs_skb_protocol(skb: *const bindings::sk_buff) -> u16;
     pub(crate) fn tuntap_rs_skb_copy_bits(

@@ -44,6 +44,10 @@ module! {
             default: 0,
             description: "Initial debug level, as set by TUNSDEBUG (FreeBSD debug.if_tun_debug)",
         },
+        tap_up_on_open: bool {
+            default: false,
+            description: "Bring tap and vmnet interfaces up when their node is opened (FreeBSD net.link.tap.up_on_open)",
+        },
         tap_user_open: bool {
             default: false,
             description: "Let users without CAP_NET_ADMIN open tap and vmnet nodes, as far as the node's permissions allow (FreeBSD net.link.tap.user_open)",
@@ -70,6 +74,9 @@ pub(crate) struct Driver {
     pub(crate) link: netdev::LinkLayer,
     /// FreeBSD's interface type (`<net/if_types.h>`), reported by `TUNGIFINFO`.
     pub(crate) iftype: u8,
+    /// vmnet's quirk: output is kept while no file is open, and closing leaves the interface
+    /// up (FreeBSD skips the drain and the interface teardown for vmnet).
+    pub(crate) keep_when_closed: bool,
 }
 
 /// FreeBSD's `IFT_ETHER`.
@@ -83,16 +90,19 @@ pub(crate) const DRIVERS: [Driver; 3] = [
         name: c"tun",
         link: netdev::LinkLayer::Ip,
         iftype: IFT_PPP,
+        keep_when_closed: false,
     },
     Driver {
         name: c"tap",
         link: netdev::LinkLayer::Ethernet,
         iftype: IFT_ETHER,
+        keep_when_closed: false,
     },
     Driver {
         name: c"vmnet",
         link: netdev::LinkLayer::Ethernet,
         iftype: IFT_ETHER,
+        keep_when_closed: true,
     },
 ];
 

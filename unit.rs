@@ -26,14 +26,17 @@ use crate::{
         Fasync, //
     },
     clone,
+    module_parameters,
     netdev::{
         iff,
         Counter,
-        L3Setup,
+        LinkLayer,
         NetDev,
         Rtnl,
+        Setup,
         Skb,
         SkbQueue,
+        ETH_HLEN,
         ETH_P_IP,
         ETH_P_IPV6, //
     },
@@ -87,8 +90,12 @@ const ARPHRD_NONE: u16 = 0xfffe;
 /// Default `txqueuelen`, as Linux's tun.
 const TX_QUEUE_LEN: u32 = 500;
 
+/// FreeBSD's `TAPMRU`: the largest frame a tap writer may send.
+const TAPMRU: usize = 65535;
+
 /// How a tun interface looks to the stack.
-const TUN_SETUP: L3Setup = L3Setup {
+const TUN_SETUP: Setup = Setup {
+    link: LinkLayer::Ip,
     type_: ARPHRD_NONE,
     flags: iff::POINTOPOINT | iff::MULTICAST | iff::NOARP,
     mtu: TUNMTU,
@@ -96,6 +103,32 @@ const TUN_SETUP: L3Setup = L3Setup {
     max_mtu: TUNMRU as u32,
     tx_queue_len: TX_QUEUE_LEN,
 };
+
+/// How a tap or vmnet interface looks to the stack: `ether_setup()`'s Ethernet (broadcast,
+/// multicast, MTU 1500) with a random locally administered address.
+const TAP_SETUP: Setup = Setup {
+    link: LinkLayer::Ethernet,
+    type_: 0,
+    flags: 0,
+    mtu: 0,
+    min_mtu: 0,
+    max_mtu: (TAPMRU - ETH_HLEN) as u32,
+    tx_queue_len: TX_QUEUE_LEN,
+};
+
+/// FreeBSD's `TUN_VMIO_FLAG_MASK`: the flag bits `VMIO_SIOCSIFFLAGS` may set.
+const VMIO_FLAG_MASK: u32 = 0x0fff;
+/// Flags `VMIO_SIOCSIFFLAGS` cannot change (FreeBSD's `IFF_CANTCHANGE`, in Linux bits): they
+/// follow the interface's state or are set by other means.
+const IFF_CANTCHANGE: u32 = iff::BROADCAST
+    | iff::LOOPBACK
+    | iff::POINTOPOINT
+    | iff::RUNNING
+    | iff::PROMISC
+    | iff::ALLMULTI
+    | iff::MASTER
+    | iff::SLAVE
+    | !VMIO_FLAG_MASK;
 
 /// FreeBSD's `tundebug` (`TUNSDEBUG`/`TUNGDEBUG`, module parameter `debug`): kept and
 /// reported, not otherwise used.
@@ -127,6 +160,13 @@ mod cmd {
     pub(super) const TUNGIFHEAD: u32 = _IOR::<i32>(b't' as u32, 97);
     pub(super) const TUNGTRANSIENT: u32 = _IOR::<i32>(b't' as u32, 98);
     pub(super) const TUNSTRANSIENT: u32 = _IOW::<i32>(b't' as u32, 99);
+
+    /// `<net/if_tap.h>`: FreeBSD's `_IOWINT('V', 0)`, the flags passed by value; on Linux
+    /// `_IOC(_IOC_NONE, 'V', 0, sizeof(int))`: no direction bits, size 4 at bit 16, type at 8.
+    pub(super) const VMIO_SIOCSIFFLAGS: u32 = (4 << 16) | ((b'V' as u32) << 8);
+    /// Get and set the remote MAC address (tap and vmnet).
+    pub(super) const SIOCGIFADDR: u32 = 0x8915;
+    pub(super) const SIOCSIFADDR: u32 = 0x8916;
 
     /// Generic file ioctls (x86 values, `<asm-generic/ioctls.h>`, `<linux/sockios.h>`).
     pub(super) const FIONREAD: u32 = 0x541b;
@@ -162,6 +202,9 @@ struct Io {
     lmode: bool,
     /// The controlling process (`TUNSIFPID`), whose close tears the interface down.
     pid: i32,
+    /// The remote side's Ethernet address (tap, vmnet): the interface's own address at open,
+    /// then whatever `SIOCSIFADDR` on the file sets. FreeBSD keeps it for VMware.
+    remote_mac: [u8; 6],
 }
 
 impl Io {
@@ -206,7 +249,11 @@ fn current_pid() -> i32 {
 impl Unit {
     /// A new, unregistered unit `number` of `kind` whose interface is called `name`.
     pub(crate) fn new(kind: Kind, number: u32, name: &CStr) -> Result<Arc<Unit>> {
-        let netdev = NetDev::new_l3(name, &TUN_SETUP)?;
+        let setup = match kind.driver().link {
+            LinkLayer::Ip => &TUN_SETUP,
+            LinkLayer::Ethernet => &TAP_SETUP,
+        };
+        let netdev = NetDev::new(name, setup)?;
         Arc::pin_init(
             try_pin_init!(Unit {
                 netdev,
@@ -221,6 +268,7 @@ impl Unit {
                         ifhead: false,
                         lmode: false,
                         pid: 0,
+                        remote_mac: [0; 6],
                     },
                     "Unit::io"
                 ),
@@ -252,9 +300,19 @@ impl Unit {
         self.ctl.lock().node = Some(node);
     }
 
+    /// Whether this is a layer-2 (Ethernet) unit.
+    fn is_l2(&self) -> bool {
+        self.kind.driver().link == LinkLayer::Ethernet
+    }
+
     /// Binds a newly opened file to the unit (FreeBSD `tunopen`).
     pub(crate) fn attach(&self) -> Result {
         let _ctl = self.ctl.lock();
+        let mac = if self.is_l2() {
+            self.netdev.mac()
+        } else {
+            [0; 6]
+        };
         {
             let mut io = self.io.lock();
             if io.dying {
@@ -265,8 +323,14 @@ impl Unit {
             }
             io.open = true;
             io.pid = current_pid();
+            io.remote_mac = mac;
         }
         self.netdev.set_carrier(true);
+        if self.is_l2() && module_parameters::tap_up_on_open.value() && !self.netdev.is_up() {
+            let rtnl = Rtnl::lock();
+            self.netdev
+                .change_flags(&rtnl, self.netdev.flags() | iff::UP)?;
+        }
         Ok(())
     }
 
@@ -278,7 +342,8 @@ impl Unit {
             let io = self.io.lock();
             (io.pid == current_pid(), io.transient)
         };
-        if owner {
+        // vmnet keeps its output, its interface up and its carrier: VMware reopens it.
+        if owner && !self.kind.driver().keep_when_closed {
             // Junk pending output (freed outside the spinlock), bring the interface down,
             // carrier down.
             let pending = self.io.lock().take_queue();
@@ -339,36 +404,43 @@ impl Unit {
         self.netdev.tx_queue_len().max(1) as usize
     }
 
-    /// A packet routed out of the interface (FreeBSD `tunoutput`): frame it for the reader
-    /// and queue it, or drop and count it.
+    /// A packet routed out of the interface (FreeBSD `tunoutput`, `tunstart_l2`): frame it
+    /// for the reader and queue it, or drop and count it.
     pub(crate) fn transmit(&self, mut skb: Skb) {
         let (open, ifhead, lmode) = {
             let io = self.io.lock();
             (io.open, io.ifhead, io.lmode)
         };
         let len = skb.len();
-        let family = match skb.protocol() {
-            ETH_P_IP => AF_INET,
-            ETH_P_IPV6 if ifhead => AF_INET6,
-            _ => 0,
-        };
-        if !open || family == 0 {
-            // Not open (FreeBSD: EHOSTDOWN), or a family the framing cannot carry
-            // (FreeBSD: EAFNOSUPPORT): the packet is dropped and counted.
+        // Queued even while closed: vmnet keeps its output for the next open.
+        let keep = self.kind.driver().keep_when_closed;
+        if !open && !keep {
+            // Not open (FreeBSD: EHOSTDOWN, or junked by `tunstart_l2`): dropped, counted.
             self.netdev.count(Counter::TxDropped);
             return;
         }
-        if lmode && frame_lmode(&mut skb, family).is_err()
-            || ifhead && skb.push(&family.to_be_bytes()).is_err()
-        {
-            self.netdev.count(Counter::TxErrors);
-            self.netdev.count(Counter::TxDropped);
-            return;
+        if !self.is_l2() {
+            let family = match skb.protocol() {
+                ETH_P_IP => AF_INET,
+                ETH_P_IPV6 if ifhead => AF_INET6,
+                _ => {
+                    // A family the framing cannot carry (FreeBSD: EAFNOSUPPORT).
+                    self.netdev.count(Counter::TxDropped);
+                    return;
+                }
+            };
+            if lmode && frame_lmode(&mut skb, family).is_err()
+                || ifhead && skb.push(&family.to_be_bytes()).is_err()
+            {
+                self.netdev.count(Counter::TxErrors);
+                self.netdev.count(Counter::TxDropped);
+                return;
+            }
         }
         let limit = self.queue_limit();
         {
             let mut io = self.io.lock();
-            if !io.open {
+            if !io.open && !keep {
                 drop(io);
                 self.netdev.count(Counter::TxDropped);
                 return;
@@ -413,7 +485,7 @@ impl Unit {
         Ok(n)
     }
 
-    /// One packet per write (FreeBSD `tunwrite`/`tunwrite_l3`), gathered across the iovecs.
+    /// One packet per write (FreeBSD `tunwrite`), gathered across the iovecs.
     fn write(&self, src: &mut IovIterSource<'_>) -> Result<usize> {
         let len = src.len();
         if !self.netdev.is_up() {
@@ -424,6 +496,42 @@ impl Unit {
         if len == 0 {
             return Ok(0);
         }
+        if self.is_l2() {
+            self.write_l2(src, len)
+        } else {
+            self.write_l3(src, len)
+        }
+    }
+
+    /// A frame for a tap or vmnet (FreeBSD `tunwrite_l2`).
+    fn write_l2(&self, src: &mut IovIterSource<'_>, len: usize) -> Result<usize> {
+        if len > TAPMRU {
+            self.netdev.count(Counter::RxErrors);
+            return Err(EIO);
+        }
+        let skb = self.netdev.skb_from_iter(src, len).inspect_err(|_| {
+            self.netdev.count(Counter::RxErrors);
+        })?;
+        // Only frames that real hardware would have received go up: not runts, not unicast
+        // to another address unless promiscuous. FreeBSD takes the write and drops them.
+        let mut dst = [0u8; 6];
+        let wanted = len >= ETH_HLEN
+            && skb.copy_bits(0, &mut dst).is_ok()
+            && (dst[0] & 1 != 0
+                || dst == self.netdev.mac()
+                || self.netdev.flags() & iff::PROMISC != 0);
+        if !wanted {
+            drop(skb);
+            self.netdev.count(Counter::RxDropped);
+            return Ok(len);
+        }
+        self.netdev.count_rx(len);
+        self.netdev.receive_eth(skb);
+        Ok(len)
+    }
+
+    /// A packet for a tun (FreeBSD `tunwrite_l3`).
+    fn write_l3(&self, src: &mut IovIterSource<'_>, len: usize) -> Result<usize> {
         let ifhead = self.io.lock().ifhead;
         let header = if ifhead { 4 } else { 0 };
         if len > TUNMRU + header {
@@ -469,7 +577,50 @@ impl Unit {
         mask
     }
 
+    /// The ioctls (FreeBSD `tunioctl`): those of the unit's link layer, then the common ones.
     fn ioctl(&self, file: &File, cmd: u32, arg: usize, compat: bool) -> Result<isize> {
+        let specific = if self.is_l2() {
+            self.ioctl_l2(cmd, arg)
+        } else {
+            self.ioctl_l3(cmd, arg)
+        };
+        match specific {
+            Err(e) if e == ENOTTY => self.ioctl_common(file, cmd, arg, compat),
+            other => other,
+        }
+    }
+
+    /// tap and vmnet ioctls: VMware's flags, the remote MAC address.
+    fn ioctl_l2(&self, cmd: u32, arg: usize) -> Result<isize> {
+        let mac_slice = || UserSlice::new(UserPtr::from_addr(arg), 6);
+        match cmd {
+            cmd::VMIO_SIOCSIFFLAGS => {
+                // The flags are the argument itself (FreeBSD's value-argument ioctl).
+                let requested = (arg as u32) & VMIO_FLAG_MASK & !IFF_CANTCHANGE;
+                let _ctl = self.ctl.lock();
+                let rtnl = Rtnl::lock();
+                let kept = self.netdev.flags() & IFF_CANTCHANGE;
+                self.netdev
+                    .change_flags(&rtnl, requested | iff::UP | kept)?;
+                Ok(0)
+            }
+            cmd::SIOCGIFADDR => {
+                let mac = self.io.lock().remote_mac;
+                mac_slice().writer().write_slice(&mac)?;
+                Ok(0)
+            }
+            cmd::SIOCSIFADDR => {
+                let mut mac = [0u8; 6];
+                mac_slice().reader().read_slice(&mut mac)?;
+                self.io.lock().remote_mac = mac;
+                Ok(0)
+            }
+            _ => Err(ENOTTY),
+        }
+    }
+
+    /// tun ioctls: framing, interface mode, owner.
+    fn ioctl_l3(&self, cmd: u32, arg: usize) -> Result<isize> {
         let user = |size| UserSlice::new(UserPtr::from_addr(arg), size);
         let read_int = || -> Result<i32> { user(4).reader().read::<i32>() };
         let write_int = |v: i32| -> Result<isize> {
@@ -505,6 +656,19 @@ impl Unit {
                 self.io.lock().pid = current_pid();
                 Ok(0)
             }
+            _ => Err(ENOTTY),
+        }
+    }
+
+    /// The ioctls of every unit.
+    fn ioctl_common(&self, file: &File, cmd: u32, arg: usize, compat: bool) -> Result<isize> {
+        let user = |size| UserSlice::new(UserPtr::from_addr(arg), size);
+        let read_int = || -> Result<i32> { user(4).reader().read::<i32>() };
+        let write_int = |v: i32| -> Result<isize> {
+            user(4).writer().write(&v)?;
+            Ok(0)
+        };
+        match cmd {
             cmd::TUNSTRANSIENT => {
                 let on = read_int()? != 0;
                 self.io.lock().transient = on;
