@@ -6,12 +6,14 @@
 #include <linux/cdev.h>
 #include <linux/device.h>
 #include <linux/etherdevice.h>
+#include <linux/ethtool.h>
 #include <linux/fs.h>
 #include <linux/netdevice.h>
 #include <linux/nsproxy.h>
 #include <linux/rtnetlink.h>
 #include <linux/skbuff.h>
 #include <linux/uio.h>
+#include <linux/virtio_net.h>
 #include <net/net_namespace.h>
 
 #include "glue.h"
@@ -23,16 +25,72 @@ static netdev_tx_t tuntap_rs_xmit(struct sk_buff *skb, struct net_device *dev)
 	return tuntap_rs_ndo_start_xmit(skb, dev);
 }
 
+static void tuntap_rs_get_drvinfo(struct net_device *dev, struct ethtool_drvinfo *info)
+{
+	struct tuntap_rs_ethtool q;
+
+	tuntap_rs_ethtool_query(dev, &q);
+	strscpy(info->driver, KBUILD_MODNAME, sizeof(info->driver));
+	strscpy(info->version, TUNTAP_RS_VERSION, sizeof(info->version));
+	strscpy(info->bus_info, q.bus_info, sizeof(info->bus_info));
+}
+
+static u32 tuntap_rs_get_link(struct net_device *dev)
+{
+	struct tuntap_rs_ethtool q;
+
+	tuntap_rs_ethtool_query(dev, &q);
+	return q.link;
+}
+
+static int tuntap_rs_get_link_ksettings(struct net_device *dev,
+					struct ethtool_link_ksettings *cmd)
+{
+	struct tuntap_rs_ethtool q;
+
+	tuntap_rs_ethtool_query(dev, &q);
+	ethtool_link_ksettings_zero_link_mode(cmd, supported);
+	ethtool_link_ksettings_zero_link_mode(cmd, advertising);
+	cmd->base.speed = q.speed;
+	cmd->base.duplex = q.duplex;
+	cmd->base.port = PORT_TP;
+	cmd->base.autoneg = AUTONEG_DISABLE;
+	return 0;
+}
+
+static const struct ethtool_ops tuntap_rs_ethtool_ops = {
+	.get_drvinfo = tuntap_rs_get_drvinfo,
+	.get_link = tuntap_rs_get_link,
+	.get_link_ksettings = tuntap_rs_get_link_ksettings,
+};
+
+/*
+ * The offloads a virtio-net header can describe (checksum, TSO, UDP segmentation): offered
+ * only while the unit has a header enabled (Rust says, through ndo_fix_features).
+ */
+#define TUNTAP_RS_VNET_FEATURES (NETIF_F_HW_CSUM | NETIF_F_TSO | NETIF_F_TSO6 | \
+				 NETIF_F_TSO_ECN | NETIF_F_GSO_UDP_L4)
+
+static netdev_features_t tuntap_rs_fix_features(struct net_device *dev,
+						netdev_features_t features)
+{
+	if (!tuntap_rs_ndo_vnet_offloads(dev))
+		features &= ~TUNTAP_RS_VNET_FEATURES;
+	return features;
+}
+
 static const struct net_device_ops tuntap_rs_netdev_ops = {
 	.ndo_open = tuntap_rs_ndo_open,
 	.ndo_stop = tuntap_rs_ndo_stop,
 	.ndo_start_xmit = tuntap_rs_xmit,
 	.ndo_get_stats64 = dev_get_tstats64,
+	.ndo_fix_features = tuntap_rs_fix_features,
 };
 
 static void tuntap_rs_setup(struct net_device *dev)
 {
 	dev->netdev_ops = &tuntap_rs_netdev_ops;
+	dev->ethtool_ops = &tuntap_rs_ethtool_ops;
 	dev->pcpu_stat_type = NETDEV_PCPU_STAT_TSTATS;
 }
 
@@ -72,6 +130,8 @@ void tuntap_rs_netdev_setup_eth(struct net_device *dev, unsigned int max_mtu,
 {
 	ether_setup(dev);
 	eth_hw_addr_random(dev);
+	dev->hw_features = NETIF_F_SG | NETIF_F_FRAGLIST | TUNTAP_RS_VNET_FEATURES;
+	dev->features = dev->hw_features;
 	dev->max_mtu = max_mtu;
 	dev->tx_queue_len = tx_queue_len;
 	/* alloc_netdev() marked the device queueless, as its setup left tx_queue_len 0. */
@@ -81,6 +141,11 @@ void tuntap_rs_netdev_setup_eth(struct net_device *dev, unsigned int max_mtu,
 void tuntap_rs_netdev_mac(struct net_device *dev, u8 *buf)
 {
 	memcpy(buf, dev->dev_addr, ETH_ALEN);
+}
+
+void tuntap_rs_netdev_update_features(struct net_device *dev)
+{
+	netdev_update_features(dev);
 }
 
 int tuntap_rs_netdev_register(struct net_device *dev, struct net *net, const void *unit)
@@ -254,6 +319,19 @@ void tuntap_rs_skb_rx_eth(struct sk_buff *skb, struct net_device *dev)
 {
 	skb->protocol = eth_type_trans(skb, dev);
 	netif_rx(skb);
+}
+
+/* virtio-net headers are little-endian (virtio 1.0), as FreeBSD's tap writes them. */
+int tuntap_rs_skb_vnet_hdr_from(const struct sk_buff *skb, void *hdr)
+{
+	int vlan_hlen = skb_vlan_tag_present(skb) ? VLAN_HLEN : 0;
+
+	return virtio_net_hdr_from_skb(skb, hdr, true, true, vlan_hlen);
+}
+
+int tuntap_rs_skb_vnet_hdr_to(struct sk_buff *skb, const void *hdr)
+{
+	return virtio_net_hdr_to_skb(skb, hdr, true);
 }
 
 unsigned int tuntap_rs_skb_len(const struct sk_buff *skb)

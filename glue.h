@@ -19,7 +19,20 @@ struct iov_iter;
 struct file_operations;
 struct kiocb;
 
+/* Reported by ethtool as the driver version. */
+#define TUNTAP_RS_VERSION "0.1"
+
+/* What ethtool reports about a unit, filled in by Rust. */
+struct tuntap_rs_ethtool {
+	bool link;
+	u32 speed;
+	u8 duplex;
+	const char *bus_info;
+};
+
 /* Implemented in Rust (netdev.rs). */
+void tuntap_rs_ethtool_query(struct net_device *dev, struct tuntap_rs_ethtool *out);
+bool tuntap_rs_ndo_vnet_offloads(struct net_device *dev);
 int tuntap_rs_ndo_open(struct net_device *dev);
 int tuntap_rs_ndo_stop(struct net_device *dev);
 int tuntap_rs_ndo_start_xmit(struct sk_buff *skb, struct net_device *dev);
@@ -34,6 +47,7 @@ void tuntap_rs_netdev_setup_l3(struct net_device *dev, unsigned short type, unsi
 void tuntap_rs_netdev_setup_eth(struct net_device *dev, unsigned int max_mtu,
 				unsigned int tx_queue_len);
 void tuntap_rs_netdev_mac(struct net_device *dev, u8 *buf);
+void tuntap_rs_netdev_update_features(struct net_device *dev);
 int tuntap_rs_netdev_register(struct net_device *dev, struct net *net, const void *unit);
 void tuntap_rs_netdev_unregister(struct net_device *dev);
 void tuntap_rs_netdev_name(struct net_device *dev, char *buf);
@@ -72,6 +86,8 @@ struct sk_buff *tuntap_rs_skb_alloc(struct net_device *dev, unsigned int len);
 int tuntap_rs_skb_put_from_iter(struct sk_buff *skb, struct iov_iter *from, unsigned int len);
 void tuntap_rs_skb_rx(struct sk_buff *skb, struct net_device *dev, __be16 protocol);
 void tuntap_rs_skb_rx_eth(struct sk_buff *skb, struct net_device *dev);
+int tuntap_rs_skb_vnet_hdr_from(const struct sk_buff *skb, void *hdr);
+int tuntap_rs_skb_vnet_hdr_to(struct sk_buff *skb, const void *hdr);
 unsigned int tuntap_rs_skb_len(const struct sk_buff *skb);
 __be16 tuntap_rs_skb_protocol(const struct sk_buff *skb);
 int tuntap_rs_skb_copy_bits(const struct sk_buff *skb, int offset, void *to, int len);

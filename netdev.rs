@@ -88,6 +88,9 @@ pub(crate) struct Setup {
     pub(crate) tx_queue_len: u32,
 }
 
+/// Length of a `struct virtio_net_hdr`.
+pub(crate) const VNET_HDR_LEN: usize = 10;
+
 /// Length of an Ethernet header.
 pub(crate) const ETH_HLEN: usize = 14;
 
@@ -214,6 +217,12 @@ impl NetDev {
         // SAFETY: `mac` has room for ETH_ALEN bytes; the device is valid.
         unsafe { sys::tuntap_rs_netdev_mac(self.raw(), mac.as_mut_ptr()) };
         mac
+    }
+
+    /// Recomputes the offered features (`ndo_fix_features` asks the unit); RTNL held.
+    pub(crate) fn update_features(&self, _rtnl: &Rtnl) {
+        // SAFETY: The device is valid and RTNL is held.
+        unsafe { sys::tuntap_rs_netdev_update_features(self.raw()) };
     }
 
     /// The `IFF_*` flags.
@@ -375,6 +384,54 @@ unsafe fn unit_of<'a>(dev: *mut bindings::net_device) -> &'a Unit {
     unsafe { &*sys::tuntap_rs_netdev_unit(dev).cast::<Unit>() }
 }
 
+/// What ethtool asks: link, speed, duplex, bus info.
+///
+/// # Safety
+///
+/// `dev` must be a registered tuntap_rs net_device and `out` valid for writes.
+#[no_mangle]
+unsafe extern "C" fn tuntap_rs_ethtool_query(
+    dev: *mut bindings::net_device,
+    out: *mut sys::EthtoolInfo,
+) {
+    // SAFETY: ethtool calls its ops only on registered devices.
+    let unit = unsafe { unit_of(dev) };
+    let link = unit.ethtool_link();
+    // SAFETY: `out` is valid for writes.
+    unsafe {
+        out.write(sys::EthtoolInfo {
+            link: link.detected,
+            speed: link.speed,
+            duplex: link.duplex,
+            bus_info: link.bus_info.as_char_ptr(),
+        })
+    };
+}
+
+/// `ndo_fix_features` asks whether the virtio-net offloads may be offered.
+///
+/// # Safety
+///
+/// `dev` must be a tuntap_rs net_device whose private area points at its unit (set before
+/// `register_netdev()`, which is the first caller).
+#[no_mangle]
+unsafe extern "C" fn tuntap_rs_ndo_vnet_offloads(dev: *mut bindings::net_device) -> bool {
+    // SAFETY: As the caller guarantees.
+    unsafe { unit_of(dev) }.vnet_offloads()
+}
+
+/// What a unit reports to ethtool.
+pub(crate) struct EthtoolLink {
+    /// "Link detected".
+    pub(crate) detected: bool,
+    /// Speed in Mb/s.
+    pub(crate) speed: u32,
+    /// `DUPLEX_FULL` (1) or `DUPLEX_HALF` (0).
+    pub(crate) duplex: u8,
+    /// `bus-info`.
+    pub(crate) bus_info: &'static CStr,
+}
+
 /// `ndo_open`: the interface goes up.
 ///
 /// # Safety
@@ -475,6 +532,24 @@ impl Skb {
         let len = c_uint::try_from(len).map_err(|_| EINVAL)?;
         // SAFETY: The skb is valid, `dst` a valid iterator.
         to_result(unsafe { sys::tuntap_rs_skb_copy_to_iter(self.skb.as_ptr(), dst.as_raw(), len) })
+    }
+
+    /// The `struct virtio_net_hdr` (little-endian) describing this packet's checksum and
+    /// segmentation state; `EINVAL` for a segmentation type it cannot describe.
+    pub(crate) fn vnet_hdr(&self) -> Result<[u8; VNET_HDR_LEN]> {
+        let mut hdr = [0u8; VNET_HDR_LEN];
+        // SAFETY: The skb is valid; `hdr` has room for a `struct virtio_net_hdr`.
+        to_result(unsafe {
+            sys::tuntap_rs_skb_vnet_hdr_from(self.skb.as_ptr(), hdr.as_mut_ptr().cast())
+        })?;
+        Ok(hdr)
+    }
+
+    /// Applies a `struct virtio_net_hdr` (little-endian) to the packet: checksum offload and
+    /// segmentation. `EINVAL` for a header the kernel does not accept.
+    pub(crate) fn set_vnet_hdr(&mut self, hdr: &[u8; VNET_HDR_LEN]) -> Result {
+        // SAFETY: We own the skb; `hdr` is a `struct virtio_net_hdr`.
+        to_result(unsafe { sys::tuntap_rs_skb_vnet_hdr_to(self.skb.as_ptr(), hdr.as_ptr().cast()) })
     }
 
     /// Frees the packet as delivered (not a drop).

@@ -24,6 +24,19 @@ pub(crate) enum Counter {
     TxErrors = 3,
 }
 
+/// `struct tuntap_rs_ethtool`: what ethtool reports about a unit.
+#[repr(C)]
+pub(crate) struct EthtoolInfo {
+    /// "Link detected".
+    pub(crate) link: bool,
+    /// Link speed in Mb/s.
+    pub(crate) speed: u32,
+    /// `DUPLEX_*`.
+    pub(crate) duplex: u8,
+    /// `bus-info`: a static C string.
+    pub(crate) bus_info: *const c_char,
+}
+
 // Some kernel structures reach Rust as bindgen's zero-sized placeholders; we only pass pointers
 // to them, as the kernel's own `bindings` crate does.
 #[expect(improper_ctypes)]
@@ -46,6 +59,7 @@ extern "C" {
         tx_queue_len: c_uint,
     );
     pub(crate) fn tuntap_rs_netdev_mac(dev: *mut bindings::net_device, buf: *mut u8);
+    pub(crate) fn tuntap_rs_netdev_update_features(dev: *mut bindings::net_device);
     pub(crate) fn tuntap_rs_netdev_register(
         dev: *mut bindings::net_device,
         net: *mut bindings::net,
@@ -93,6 +107,14 @@ extern "C" {
         protocol: u16,
     );
     pub(crate) fn tuntap_rs_skb_rx_eth(skb: *mut bindings::sk_buff, dev: *mut bindings::net_device);
+    pub(crate) fn tuntap_rs_skb_vnet_hdr_from(
+        skb: *const bindings::sk_buff,
+        hdr: *mut c_void,
+    ) -> c_int;
+    pub(crate) fn tuntap_rs_skb_vnet_hdr_to(
+        skb: *mut bindings::sk_buff,
+        hdr: *const c_void,
+    ) -> c_int;
     pub(crate) fn tuntap_rs_skb_len(skb: *const bindings::sk_buff) -> c_uint;
     pub(crate) fn tuntap_rs_skb_protocol(skb: *const bindings::sk_buff) -> u16;
     pub(crate) fn tuntap_rs_skb_copy_bits(

@@ -30,6 +30,7 @@ use crate::{
     netdev::{
         iff,
         Counter,
+        EthtoolLink,
         LinkLayer,
         NetDev,
         Rtnl,
@@ -39,6 +40,7 @@ use crate::{
         ETH_HLEN,
         ETH_P_IP,
         ETH_P_IPV6, //
+        VNET_HDR_LEN,
     },
     Kind, //
 };
@@ -164,6 +166,9 @@ mod cmd {
     /// `<net/if_tap.h>`: FreeBSD's `_IOWINT('V', 0)`, the flags passed by value; on Linux
     /// `_IOC(_IOC_NONE, 'V', 0, sizeof(int))`: no direction bits, size 4 at bit 16, type at 8.
     pub(super) const VMIO_SIOCSIFFLAGS: u32 = (4 << 16) | ((b'V' as u32) << 8);
+    /// virtio-net header length (FreeBSD 15's tap): 0, 10 or 12.
+    pub(super) const TAPSVNETHDR: u32 = _IOW::<i32>(b't' as u32, 91);
+    pub(super) const TAPGVNETHDR: u32 = _IOR::<i32>(b't' as u32, 94);
     /// Get and set the remote MAC address (tap and vmnet).
     pub(super) const SIOCGIFADDR: u32 = 0x8915;
     pub(super) const SIOCSIFADDR: u32 = 0x8916;
@@ -205,6 +210,8 @@ struct Io {
     /// The remote side's Ethernet address (tap, vmnet): the interface's own address at open,
     /// then whatever `SIOCSIFADDR` on the file sets. FreeBSD keeps it for VMware.
     remote_mac: [u8; 6],
+    /// `TAPSVNETHDR`: bytes of virtio-net header before each frame (0, 10 or 12).
+    vnet_hdr: usize,
 }
 
 impl Io {
@@ -269,6 +276,7 @@ impl Unit {
                         lmode: false,
                         pid: 0,
                         remote_mac: [0; 6],
+                        vnet_hdr: 0,
                     },
                     "Unit::io"
                 ),
@@ -389,6 +397,21 @@ impl Unit {
         self.netdev.unregister();
     }
 
+    /// What ethtool reports: FreeBSD's tap media, 1000baseT full duplex, active while open.
+    pub(crate) fn ethtool_link(&self) -> EthtoolLink {
+        EthtoolLink {
+            detected: self.io.lock().open,
+            speed: 1000,
+            duplex: 1,
+            bus_info: self.kind.driver().name,
+        }
+    }
+
+    /// Whether the interface may offer the offloads a virtio-net header describes.
+    pub(crate) fn vnet_offloads(&self) -> bool {
+        self.io.lock().vnet_hdr != 0
+    }
+
     /// The interface went up (`ndo_open`).
     pub(crate) fn netdev_up(&self) {
         self.netdev.start_queue();
@@ -459,14 +482,14 @@ impl Unit {
     /// One packet per read (FreeBSD `tunread`); a short buffer gets the first part and the rest
     /// of that packet is dropped.
     fn read(&self, dst: &mut IovIterDest<'_>, nonblock: bool) -> Result<usize> {
-        let skb = {
+        let (skb, vnet) = {
             let mut io = self.io.lock();
             loop {
                 if let Some(skb) = io.queue.pop() {
                     if io.queue.len() < self.queue_limit() && self.netdev.queue_stopped() {
                         self.netdev.wake_queue();
                     }
-                    break skb;
+                    break (skb, io.vnet_hdr);
                 }
                 if io.dying {
                     return Err(ENXIO);
@@ -479,10 +502,26 @@ impl Unit {
                 }
             }
         };
+        let mut header = 0;
+        if vnet > 0 {
+            // The frame's checksum and segmentation state, then the frame.
+            if dst.len() < vnet {
+                return Err(EINVAL);
+            }
+            let hdr = skb
+                .vnet_hdr()
+                .inspect_err(|_| self.netdev.count(Counter::TxErrors))?;
+            let mut padded = [0u8; 12];
+            padded[..VNET_HDR_LEN].copy_from_slice(&hdr);
+            if dst.copy_to_iter(&padded[..vnet]) != vnet {
+                return Err(EFAULT);
+            }
+            header = vnet;
+        }
         let n = dst.len().min(skb.len());
         skb.copy_to_iter(dst, n)?;
         skb.consume();
-        Ok(n)
+        Ok(header + n)
     }
 
     /// One packet per write (FreeBSD `tunwrite`), gathered across the iovecs.
@@ -503,15 +542,33 @@ impl Unit {
         }
     }
 
-    /// A frame for a tap or vmnet (FreeBSD `tunwrite_l2`).
+    /// A frame for a tap or vmnet (FreeBSD `tunwrite_l2`), after its virtio-net header if
+    /// one is enabled.
     fn write_l2(&self, src: &mut IovIterSource<'_>, len: usize) -> Result<usize> {
-        if len > TAPMRU {
+        let vnet = self.io.lock().vnet_hdr;
+        let hdr = if vnet > 0 {
+            Some(self.read_vnet_hdr(src, len, vnet).inspect_err(|_| {
+                self.netdev.count(Counter::RxErrors);
+            })?)
+        } else {
+            None
+        };
+        let frame_len = len - vnet;
+        if frame_len > TAPMRU {
             self.netdev.count(Counter::RxErrors);
             return Err(EIO);
         }
-        let skb = self.netdev.skb_from_iter(src, len).inspect_err(|_| {
+        let mut skb = self.netdev.skb_from_iter(src, frame_len).inspect_err(|_| {
             self.netdev.count(Counter::RxErrors);
         })?;
+        if let Some(hdr) = hdr {
+            // The kernel checks the header against the frame: never trusted as is.
+            skb.set_vnet_hdr(&hdr).map_err(|_| {
+                self.netdev.count(Counter::RxErrors);
+                EINVAL
+            })?;
+        }
+        let len = frame_len;
         // Only frames that real hardware would have received go up: not runts, not unicast
         // to another address unless promiscuous. FreeBSD takes the write and drops them.
         let mut dst = [0u8; 6];
@@ -527,7 +584,37 @@ impl Unit {
         }
         self.netdev.count_rx(len);
         self.netdev.receive_eth(skb);
-        Ok(len)
+        Ok(len + vnet)
+    }
+
+    /// Reads the `vnet`-byte virtio-net header before a frame of `len - vnet` bytes and checks
+    /// that the headers it describes lie within the frame (as Linux's tun does).
+    fn read_vnet_hdr(
+        &self,
+        src: &mut IovIterSource<'_>,
+        len: usize,
+        vnet: usize,
+    ) -> Result<[u8; VNET_HDR_LEN]> {
+        if len < vnet {
+            return Err(EINVAL);
+        }
+        let mut raw = [0u8; 12];
+        if src.copy_from_iter(&mut raw[..vnet]) != vnet {
+            return Err(EFAULT);
+        }
+        let le16 = |i: usize| usize::from(u16::from_le_bytes([raw[i], raw[i + 1]]));
+        // struct virtio_net_hdr: flags, gso_type, hdr_len, gso_size, csum_start, csum_offset.
+        const NEEDS_CSUM: u8 = 1;
+        let mut hdr_len = le16(2);
+        if raw[0] & NEEDS_CSUM != 0 {
+            hdr_len = hdr_len.max(le16(6) + le16(8) + 2);
+        }
+        if hdr_len > len - vnet {
+            return Err(EINVAL);
+        }
+        let mut hdr = [0u8; VNET_HDR_LEN];
+        hdr.copy_from_slice(&raw[..VNET_HDR_LEN]);
+        Ok(hdr)
     }
 
     /// A packet for a tun (FreeBSD `tunwrite_l3`).
@@ -590,10 +677,29 @@ impl Unit {
         }
     }
 
-    /// tap and vmnet ioctls: VMware's flags, the remote MAC address.
+    /// tap and vmnet ioctls: VMware's flags, the remote MAC address, virtio-net headers.
     fn ioctl_l2(&self, cmd: u32, arg: usize) -> Result<isize> {
-        let mac_slice = || UserSlice::new(UserPtr::from_addr(arg), 6);
+        let user = |size| UserSlice::new(UserPtr::from_addr(arg), size);
+        let mac_slice = || user(6);
         match cmd {
+            cmd::TAPSVNETHDR => {
+                let len = match user(4).reader().read::<i32>()? {
+                    0 => 0,
+                    10 => 10,
+                    12 => 12,
+                    _ => return Err(EINVAL),
+                };
+                let _ctl = self.ctl.lock();
+                let rtnl = Rtnl::lock();
+                self.io.lock().vnet_hdr = len;
+                self.netdev.update_features(&rtnl);
+                Ok(0)
+            }
+            cmd::TAPGVNETHDR => {
+                let len = self.io.lock().vnet_hdr as i32;
+                user(4).writer().write(&len)?;
+                Ok(0)
+            }
             cmd::VMIO_SIOCSIFFLAGS => {
                 // The flags are the argument itself (FreeBSD's value-argument ioctl).
                 let requested = (arg as u32) & VMIO_FLAG_MASK & !IFF_CANTCHANGE;
@@ -700,7 +806,10 @@ impl Unit {
             cmd::TUNGIFNAME if !compat => self.write_name(user(cmd::IFREQ_SIZE)),
             cmd::TUNGIFNAME_COMPAT if compat => self.write_name(user(cmd::IFREQ_SIZE_COMPAT)),
             cmd::FIONREAD => {
-                let next = self.io.lock().queue.peek_len().unwrap_or(0);
+                let next = {
+                    let io = self.io.lock();
+                    io.queue.peek_len().map_or(0, |len| len + io.vnet_hdr)
+                };
                 write_int(i32::try_from(next).unwrap_or(i32::MAX))
             }
             cmd::FIOSETOWN => cdev::set_owner(file, read_int()?).map(|()| 0),

@@ -136,7 +136,7 @@ main() {
 	need_debs ca-certificates
 	setup_backports
 	need_debs build-essential flex bison bc libelf-dev libssl-dev cpio xz-utils kmod rsync \
-		udev iproute2 busybox-static python3-pip gcc-multilib
+		udev iproute2 busybox-static python3-pip gcc-multilib ethtool
 	setup_qemu
 	setup_kernel_source
 	setup_python

@@ -24,7 +24,10 @@
 #define TAPSTRANSIENT	TUNSTRANSIENT
 #define TAPGTRANSIENT	TUNGTRANSIENT
 
-/* virtio-net header length (FreeBSD 15); not implemented by tuntap_rs yet: ENOTTY. */
+/*
+ * virtio-net header length (FreeBSD 15): 0, 10 (struct virtio_net_hdr) or 12 (struct
+ * virtio_net_hdr_mrg_rxbuf); the header, little-endian, precedes every frame read or written.
+ */
 #define TAPSVNETHDR	_IOW('t', 91, int)
 #define TAPGVNETHDR	_IOR('t', 94, int)
 
