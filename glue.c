@@ -87,6 +87,17 @@ static const struct net_device_ops tuntap_rs_netdev_ops = {
 	.ndo_fix_features = tuntap_rs_fix_features,
 };
 
+/* Ethernet units also take a new address (FreeBSD: ifconfig tapN ether ...). */
+static const struct net_device_ops tuntap_rs_eth_netdev_ops = {
+	.ndo_open = tuntap_rs_ndo_open,
+	.ndo_stop = tuntap_rs_ndo_stop,
+	.ndo_start_xmit = tuntap_rs_xmit,
+	.ndo_get_stats64 = dev_get_tstats64,
+	.ndo_fix_features = tuntap_rs_fix_features,
+	.ndo_set_mac_address = eth_mac_addr,
+	.ndo_validate_addr = eth_validate_addr,
+};
+
 static void tuntap_rs_setup(struct net_device *dev)
 {
 	dev->netdev_ops = &tuntap_rs_netdev_ops;
@@ -129,6 +140,7 @@ void tuntap_rs_netdev_setup_eth(struct net_device *dev, unsigned int max_mtu,
 				unsigned int tx_queue_len)
 {
 	ether_setup(dev);
+	dev->netdev_ops = &tuntap_rs_eth_netdev_ops;
 	eth_hw_addr_random(dev);
 	dev->hw_features = NETIF_F_SG | NETIF_F_FRAGLIST | TUNTAP_RS_VNET_FEATURES;
 	dev->features = dev->hw_features;

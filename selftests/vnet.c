@@ -1,0 +1,1698 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tuntap_rs virtio-net header tests: TAPSVNETHDR/TAPGVNETHDR on a tap, as a FreeBSD 15 client
+ * (bhyve, a VM monitor) uses them, through the project's <net/if_tap.h> (included first).
+ *
+ * With a header length H of 10 (struct virtio_net_hdr) or 12 (struct virtio_net_hdr_mrg_rxbuf),
+ * every frame read or written is preceded by H bytes of little-endian virtio-net header, and
+ * the tap offers the offloads such a header describes (checksum, TSO) while one is enabled.
+ * The tests cover the ioctls, the offloads ethtool reports, the read and write formats,
+ * checksum-partial frames both ways, a TCP stream through two taps forwarded by the test with
+ * their TSO frames, and the malformed headers a write must reject. Each runs twice: with
+ * H = 10 and with H = 12 (the fixture's variants).
+ *
+ * Needs root (CAP_NET_ADMIN, CAP_SYS_ADMIN for unshare), the module loaded, iproute2's `ip`
+ * and `ethtool`. Every unit a test creates is transient. Tests that configure addresses in
+ * the initial network namespace use subnets of their own, 10.82.<net>.0/24, numbered as the
+ * comment before each test says; the made-up far end is 10.82.<net>.2 at 02:00:00:00:00:02.
+ * The TCP stream runs between 10.81.0.1 and 10.81.0.2, each in a network namespace of its own.
+ */
+#define _GNU_SOURCE
+#include <net/if_tap.h>
+
+#include <arpa/inet.h>
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <net/ethernet.h>
+#include <netinet/if_ether.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <netinet/tcp.h>
+#include <netinet/udp.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/if_ether.h>
+#include <linux/virtio_net.h>
+
+#include "kselftest_harness.h"
+#include "common.h"
+
+/* How long a test waits for a frame or a datagram that should come (the VM is slow). */
+#define WAIT_MS		2000
+/* How long a test waits before deciding that something which should not come did not. */
+#define QUIET_MS	500
+/* Files and units a test opens besides the fixture's, for the teardown to clean up. */
+#define MAX_TRACKED	4
+
+/* The largest header. */
+#define VNET_MAX	12
+#define PKT_MAX		2048
+/* A frame read with TSO: up to 64 KiB of TCP segment plus headers. */
+#define BIG_MAX		(65536 + 256)
+
+/* The TCP stream: bytes sent, the server's port, how long it may take in all. */
+#define TSO_BYTES	(4LL << 20)
+#define TSO_PORT	8181
+#define TSO_MS		90000
+/* A frame the forwarder reads from the client's tap must reach this size at least. */
+#define TSO_MIN_FRAME	16384
+
+/* The made-up far end of a tap. */
+static const uint8_t mac_peer[ETH_ALEN] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x02 };
+/* A unicast MAC that nobody on the link has. */
+static const uint8_t mac_other[ETH_ALEN] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x99 };
+static const uint8_t mac_bcast[ETH_ALEN] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+
+/* ---- Small helpers: commands, sysfs, interfaces ------------------------------------------ */
+
+static unsigned long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000ULL +
+	       (unsigned long long)ts.tv_nsec / 1000000ULL;
+}
+
+/* Milliseconds left until `deadline` (a now_ms() value), 0 if it has passed. */
+static int ms_left(unsigned long long deadline)
+{
+	unsigned long long now = now_ms();
+
+	return now >= deadline ? 0 : (int)(deadline - now);
+}
+
+/* Runs `CMD` through the shell; returns its exit status (-1 if it did not exit). */
+static int cmd_run(bool quiet, const char *fmt, va_list ap)
+{
+	char cmd[512];
+	int n, status;
+
+	n = vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	if (n < 0 || n >= (int)sizeof(cmd) - 20)
+		return -1;
+	strcat(cmd, quiet ? " >/dev/null 2>&1" : " >/dev/null");
+	status = system(cmd);
+	if (status == -1 || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+/* `ip ...`; its error messages, if any, go to the test log. */
+static int __attribute__((format(printf, 1, 2))) ip(const char *fmt, ...)
+{
+	char f[256];
+	va_list ap;
+	int ret;
+
+	snprintf(f, sizeof(f), "ip %s", fmt);
+	va_start(ap, fmt);
+	ret = cmd_run(false, f, ap);
+	va_end(ap);
+	return ret;
+}
+
+/* `CMD` with its standard output in out (NUL-terminated); returns its exit status. */
+static int __attribute__((format(printf, 3, 4))) cmd_output(char *out, size_t size,
+							      const char *fmt, ...)
+{
+	char cmd[512];
+	size_t len = 0, n;
+	va_list ap;
+	FILE *p;
+	int status, c;
+
+	out[0] = 0;
+	va_start(ap, fmt);
+	c = vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	if (c < 0 || c >= (int)sizeof(cmd))
+		return -1;
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	while (len + 1 < size && (n = fread(out + len, 1, size - 1 - len, p)) > 0)
+		len += n;
+	out[len] = 0;
+	status = pclose(p);
+	if (status == -1 || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+/* Reads /sys/class/net/IFNAME/ATTR as a number; -1 on error. */
+static long long sys_val(const char *ifname, const char *attr)
+{
+	char path[128], buf[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/%s", ifname, attr);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	return strtoll(buf, NULL, 0);
+}
+
+static long long stat_val(const char *ifname, const char *counter)
+{
+	char attr[64];
+
+	snprintf(attr, sizeof(attr), "statistics/%s", counter);
+	return sys_val(ifname, attr);
+}
+
+/* The interface's Ethernet address (SIOCGIFHWADDR); 0, -EPROTO if not Ethernet, or -errno. */
+static int if_mac(const char *name, uint8_t mac[ETH_ALEN])
+{
+	struct ifreq ifr;
+	int s, ret = 0;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -errno;
+	if (ioctl(s, SIOCGIFHWADDR, &ifr))
+		ret = -errno;
+	else if (ifr.ifr_hwaddr.sa_family != ARPHRD_ETHER)
+		ret = -EPROTO;
+	else
+		memcpy(mac, ifr.ifr_hwaddr.sa_data, ETH_ALEN);
+	close(s);
+	return ret;
+}
+
+/* Writes `val` to /proc/sys/net/ipv6/conf/IFNAME/disable_ipv6 (no IPv6 there, if absent). */
+static int set_disable_ipv6(const char *ifname, const char *val)
+{
+	char path[128];
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", ifname);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (write(fd, val, strlen(val)) != (ssize_t)strlen(val))
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* Turns IPv6 off on the interface, so that the kernel sends no IPv6 frames (MLD, RS, DAD). */
+static int no_ipv6(const char *name)
+{
+	return set_disable_ipv6(name, "1");
+}
+
+static in_addr_t ip4(unsigned int a, unsigned int b, unsigned int c, unsigned int d)
+{
+	return htonl(a << 24 | b << 16 | c << 8 | d);
+}
+
+/* 10.82.NET.HOST, a tap's subnet. */
+static in_addr_t v4(int net, int host)
+{
+	return ip4(10, 82, (unsigned int)net, (unsigned int)host);
+}
+
+/*
+ * IPv4 only, quiet: IPv6 off (no stray frames in the queue), 10.82.NET.1/24, up, and the far
+ * end 10.82.NET.2 a permanent neighbour at mac_peer (no ARP). Returns 0 on success.
+ */
+static int up4(const char *name, int net)
+{
+	if (no_ipv6(name))
+		return -1;
+	if (ip("addr add 10.82.%d.1/24 dev %s", net, name))
+		return -1;
+	if (ip("link set %s up", name))
+		return -1;
+	return ip("neigh add 10.82.%d.2 lladdr 02:00:00:00:00:02 nud permanent dev %s", net, name);
+}
+
+/* The counter InCsumErrors (or another) of the Udp lines of /proc/net/snmp; -1 on error. */
+static long long snmp_udp(const char *field)
+{
+	char names[1024], vals[1024], *sn, *sv, *n, *v;
+	long long ret = -1;
+	FILE *f = fopen("/proc/net/snmp", "re");
+
+	if (!f)
+		return -1;
+	while (fgets(names, sizeof(names), f)) {
+		if (strncmp(names, "Udp: ", 5))
+			continue;
+		if (!fgets(vals, sizeof(vals), f))
+			break;
+		n = strtok_r(names, " \n", &sn);
+		v = strtok_r(vals, " \n", &sv);
+		while (n && v) {
+			if (!strcmp(n, field)) {
+				ret = atoll(v);
+				break;
+			}
+			n = strtok_r(NULL, " \n", &sn);
+			v = strtok_r(NULL, " \n", &sv);
+		}
+		break;
+	}
+	fclose(f);
+	return ret;
+}
+
+/* Opens /dev/NAME, makes the unit transient and closes it: destroys a left-over unit. */
+static void destroy_unit(const char *name)
+{
+	char path[64];
+	int fd, one = 1;
+
+	if (!name[0])
+		return;
+	snprintf(path, sizeof(path), "/dev/%s", name);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	ioctl(fd, TAPSTRANSIENT, &one);
+	close(fd);
+}
+
+static int set_int(int fd, unsigned long req, int val)
+{
+	return ioctl(fd, req, &val) ? -errno : 0;
+}
+
+/* Reads an int ioctl; the value, or INT_MIN on error. */
+static int get_int(int fd, unsigned long req)
+{
+	int val = -12345;
+
+	if (ioctl(fd, req, &val))
+		return -0x7fffffff - 1;
+	return val;
+}
+
+/* ---- Checksums, IPv4, UDP, TCP ------------------------------------------------------------ */
+
+static uint64_t csum_add(uint64_t sum, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+
+	while (len > 1) {
+		sum += (uint32_t)p[0] << 8 | p[1];
+		p += 2;
+		len -= 2;
+	}
+	if (len)
+		sum += (uint32_t)p[0] << 8;
+	return sum;
+}
+
+/* Folds a csum_add() sum into the Internet checksum, in network byte order. */
+static uint16_t csum_fold(uint64_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return htons((uint16_t)~sum);
+}
+
+/* The sum of the IPv4 pseudo-header (RFC 768, RFC 9293) of a `len`-byte segment. */
+static uint64_t csum_pseudo4(in_addr_t src, in_addr_t dst, uint8_t proto, size_t len)
+{
+	uint64_t sum = csum_add(0, &src, 4);
+
+	sum = csum_add(sum, &dst, 4);
+	return sum + proto + len;
+}
+
+/*
+ * What a sender that leaves the checksum to the device puts in the checksum field: the
+ * pseudo-header sum, folded, not complemented (Linux: ~csum_tcpudp_magic()).
+ */
+static uint16_t csum_partial_pseudo4(in_addr_t src, in_addr_t dst, uint8_t proto, size_t len)
+{
+	return (uint16_t)~csum_fold(csum_pseudo4(src, dst, proto, len));
+}
+
+static uint16_t ip_id = 1;
+
+/* Fills a 20-byte IPv4 header, checksum included. */
+static void ip4_hdr(void *buf, size_t tot_len, uint8_t proto, in_addr_t src, in_addr_t dst)
+{
+	struct iphdr *iph = buf;
+
+	memset(iph, 0, sizeof(*iph));
+	iph->version = 4;
+	iph->ihl = 5;
+	iph->tot_len = htons((uint16_t)tot_len);
+	iph->id = htons(ip_id++);
+	iph->ttl = 64;
+	iph->protocol = proto;
+	iph->saddr = src;
+	iph->daddr = dst;
+	iph->check = csum_fold(csum_add(0, iph, sizeof(*iph)));
+}
+
+/* The correct UDP checksum of IPv4 packet p (20-byte header), its field taken as 0. */
+static uint16_t udp4_full_csum(const uint8_t *p)
+{
+	const struct iphdr *iph = (const struct iphdr *)p;
+	uint8_t seg[PKT_MAX];
+	size_t ulen = ntohs(((const struct udphdr *)(p + 20))->len);
+	uint16_t c;
+
+	memcpy(seg, p + 20, ulen);
+	((struct udphdr *)seg)->check = 0;
+	c = csum_fold(csum_add(csum_pseudo4(iph->saddr, iph->daddr, IPPROTO_UDP, ulen), seg,
+			       ulen));
+	return c ? c : 0xffff;
+}
+
+/* Is the UDP checksum of IPv4 packet p (20-byte header) valid (and present)? */
+static bool udp4_csum_ok(const uint8_t *p)
+{
+	const struct iphdr *iph = (const struct iphdr *)p;
+	const struct udphdr *uh = (const struct udphdr *)(p + 20);
+	size_t ulen = ntohs(uh->len);
+
+	return uh->check &&
+	       !csum_fold(csum_add(csum_pseudo4(iph->saddr, iph->daddr, IPPROTO_UDP, ulen), uh,
+				   ulen));
+}
+
+/* Builds an IPv4/UDP packet with a correct UDP checksum; returns its length. */
+static size_t build_udp4(uint8_t *buf, in_addr_t src, in_addr_t dst, uint16_t sport,
+			 uint16_t dport, const void *payload, size_t plen)
+{
+	struct udphdr *uh = (struct udphdr *)(buf + 20);
+	size_t ulen = sizeof(*uh) + plen;
+
+	uh->source = htons(sport);
+	uh->dest = htons(dport);
+	uh->len = htons((uint16_t)ulen);
+	uh->check = 0;
+	memcpy(buf + 28, payload, plen);
+	ip4_hdr(buf, 20 + ulen, IPPROTO_UDP, src, dst);
+	uh->check = udp4_full_csum(buf);
+	return 20 + ulen;
+}
+
+/* Builds an IPv4/TCP SYN with a correct checksum; returns its length (40). */
+static size_t build_tcp4_syn(uint8_t *buf, in_addr_t src, in_addr_t dst, uint16_t sport,
+			     uint16_t dport)
+{
+	struct tcphdr *th = (struct tcphdr *)(buf + 20);
+
+	memset(th, 0, sizeof(*th));
+	th->source = htons(sport);
+	th->dest = htons(dport);
+	th->seq = htonl(0x76e70001);
+	th->doff = 5;
+	th->syn = 1;
+	th->window = htons(65535);
+	th->check = csum_fold(csum_add(csum_pseudo4(src, dst, IPPROTO_TCP, sizeof(*th)), th,
+				       sizeof(*th)));
+	ip4_hdr(buf, 20 + sizeof(*th), IPPROTO_TCP, src, dst);
+	return 20 + sizeof(*th);
+}
+
+/* ---- Ethernet frames ---------------------------------------------------------------------- */
+
+/* Fills an Ethernet header; returns its length. */
+static size_t eth_hdr(uint8_t *f, const uint8_t *dst, const uint8_t *src, uint16_t type)
+{
+	struct ether_header *eh = (struct ether_header *)f;
+
+	memcpy(eh->ether_dhost, dst, ETH_ALEN);
+	memcpy(eh->ether_shost, src, ETH_ALEN);
+	eh->ether_type = htons(type);
+	return ETH_HLEN;
+}
+
+/* The EtherType of frame f[0..n), 0 if it is shorter than a header. */
+static uint16_t eth_type(const uint8_t *f, size_t n)
+{
+	return n < ETH_HLEN ? 0 : (uint16_t)(f[12] << 8 | f[13]);
+}
+
+/* Builds an Ethernet frame carrying an IPv4/UDP packet; returns its length. */
+static size_t build_udp4_frame(uint8_t *f, const uint8_t *dst_mac, const uint8_t *src_mac,
+			       in_addr_t src, in_addr_t dst, uint16_t sport, uint16_t dport,
+			       const void *payload, size_t plen)
+{
+	eth_hdr(f, dst_mac, src_mac, ETHERTYPE_IP);
+	return ETH_HLEN + build_udp4(f + ETH_HLEN, src, dst, sport, dport, payload, plen);
+}
+
+/* Is f[0..n) an Ethernet frame of a complete IPv4/UDP packet (20-byte header) to dst:dport? */
+static bool is_udp4_frame_to(const uint8_t *f, size_t n, in_addr_t dst, uint16_t dport)
+{
+	const struct iphdr *iph = (const struct iphdr *)(f + ETH_HLEN);
+	const struct udphdr *uh = (const struct udphdr *)(f + ETH_HLEN + 20);
+
+	return eth_type(f, n) == ETHERTYPE_IP && n >= ETH_HLEN + 28 && iph->version == 4 &&
+	       iph->ihl == 5 && iph->protocol == IPPROTO_UDP && iph->daddr == dst &&
+	       ntohs(iph->tot_len) == n - ETH_HLEN && uh->dest == htons(dport);
+}
+
+/* Is f[0..n) an Ethernet frame of an ARP request for `tpa`? */
+static bool is_arp_request_for(const uint8_t *f, size_t n, in_addr_t tpa)
+{
+	const struct ether_arp *ea = (const struct ether_arp *)(f + ETH_HLEN);
+
+	return n >= ETH_HLEN + sizeof(*ea) && eth_type(f, n) == ETHERTYPE_ARP &&
+	       ntohs(ea->arp_op) == ARPOP_REQUEST && !memcmp(ea->arp_tpa, &tpa, 4);
+}
+
+/* Is f[0..n) an Ethernet frame of a TCP reset (20-byte IPv4 header) to dst:dport? */
+static bool is_tcp4_rst_to(const uint8_t *f, size_t n, in_addr_t dst, uint16_t dport)
+{
+	const struct iphdr *iph = (const struct iphdr *)(f + ETH_HLEN);
+	const struct tcphdr *th = (const struct tcphdr *)(f + ETH_HLEN + 20);
+
+	return eth_type(f, n) == ETHERTYPE_IP && n >= ETH_HLEN + 40 && iph->ihl == 5 &&
+	       iph->protocol == IPPROTO_TCP && iph->daddr == dst && th->dest == htons(dport) &&
+	       th->rst;
+}
+
+/* ---- virtio-net headers ------------------------------------------------------------------- */
+
+/* A header (host byte order in, little-endian out), as `hlen` bytes at buf; num_buffers 0. */
+static void put_vnet(uint8_t *buf, int hlen, uint8_t flags, uint8_t gso_type, uint16_t hdr_len,
+		     uint16_t gso_size, uint16_t csum_start, uint16_t csum_offset)
+{
+	struct virtio_net_hdr_mrg_rxbuf h;
+
+	memset(&h, 0, sizeof(h));
+	h.hdr.flags = flags;
+	h.hdr.gso_type = gso_type;
+	h.hdr.hdr_len = htole16(hdr_len);
+	h.hdr.gso_size = htole16(gso_size);
+	h.hdr.csum_start = htole16(csum_start);
+	h.hdr.csum_offset = htole16(csum_offset);
+	memcpy(buf, &h, (size_t)hlen);
+}
+
+/* The header at buf, in host byte order. */
+static struct virtio_net_hdr get_vnet(const uint8_t *buf)
+{
+	struct virtio_net_hdr h;
+
+	memcpy(&h, buf, sizeof(h));
+	h.hdr_len = le16toh(h.hdr_len);
+	h.gso_size = le16toh(h.gso_size);
+	h.csum_start = le16toh(h.csum_start);
+	h.csum_offset = le16toh(h.csum_offset);
+	return h;
+}
+
+/* Writes header `vh` (hlen bytes) and frame f[0..len) in one write(2); its return value. */
+static ssize_t write_vnet(int fd, int hlen, const uint8_t *vh, const uint8_t *f, size_t len)
+{
+	static uint8_t buf[VNET_MAX + TAPMRU + 16];
+
+	memcpy(buf, vh, (size_t)hlen);
+	memcpy(buf + hlen, f, len);
+	return write(fd, buf, (size_t)hlen + len);
+}
+
+/* ---- Reading and receiving ---------------------------------------------------------------- */
+
+/* Waits up to `ms` for `fd` to be readable; true if it is. */
+static bool wait_readable(int fd, int ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	return poll(&pfd, 1, ms) == 1 && (pfd.revents & POLLIN);
+}
+
+/* Reads one frame, waiting up to `ms` for it; its length, or -errno (-ETIMEDOUT). */
+static ssize_t read_pkt(int fd, void *buf, size_t len, int ms)
+{
+	ssize_t n;
+
+	if (!wait_readable(fd, ms))
+		return -ETIMEDOUT;
+	n = read(fd, buf, len);
+	return n < 0 ? -errno : n;
+}
+
+/*
+ * Reads header and frame until an IPv4/UDP frame to dst:dport comes, skipping any other, for up
+ * to `ms`; returns what the read returned (hlen + frame length), or -errno (-ETIMEDOUT).
+ */
+static ssize_t read_udp4_vnet(int fd, int hlen, uint8_t *buf, size_t len, in_addr_t dst,
+			      uint16_t dport, int ms)
+{
+	unsigned long long deadline = now_ms() + (unsigned long long)ms;
+
+	for (;;) {
+		ssize_t n = read_pkt(fd, buf, len, ms_left(deadline));
+
+		if (n < 0)
+			return n;
+		if (n >= hlen && is_udp4_frame_to(buf + hlen, (size_t)(n - hlen), dst, dport))
+			return n;
+	}
+}
+
+/* Reads header and frame until a TCP reset to dst:dport comes, for up to `ms`; true if so. */
+static bool rst_seen(int fd, int hlen, in_addr_t dst, uint16_t dport, int ms)
+{
+	unsigned long long deadline = now_ms() + (unsigned long long)ms;
+	uint8_t buf[VNET_MAX + PKT_MAX];
+
+	for (;;) {
+		ssize_t n = read_pkt(fd, buf, sizeof(buf), ms_left(deadline));
+
+		if (n < 0)
+			return false;
+		if (n >= hlen && is_tcp4_rst_to(buf + hlen, (size_t)(n - hlen), dst, dport))
+			return true;
+	}
+}
+
+/* Sends one UDP datagram to dst:port from a new socket; 0 or -errno. */
+static int send_udp4(in_addr_t dst, uint16_t port, const void *data, size_t len)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
+	int s, ret = 0;
+
+	sin.sin_addr.s_addr = dst;
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -errno;
+	if (sendto(s, data, len, 0, (struct sockaddr *)&sin, sizeof(sin)) != (ssize_t)len)
+		ret = -errno;
+	close(s);
+	return ret;
+}
+
+/* A UDP socket bound to 0.0.0.0:port; the fd or -errno. */
+static int udp_listen(uint16_t port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (s < 0)
+		return -errno;
+	if (bind(s, (struct sockaddr *)&sin, sizeof(sin))) {
+		int ret = -errno;
+
+		close(s);
+		return ret;
+	}
+	return s;
+}
+
+/* Receives one datagram, waiting up to `ms` for it; its length, or -errno (-ETIMEDOUT). */
+static ssize_t recv_wait(int s, void *buf, size_t len, int ms)
+{
+	ssize_t n;
+
+	if (!wait_readable(s, ms))
+		return -ETIMEDOUT;
+	n = recv(s, buf, len, MSG_DONTWAIT);
+	return n < 0 ? -errno : n;
+}
+
+/* ---- Passing a file between processes ----------------------------------------------------- */
+
+/* Sends data[0..len), with file `fd` attached unless it is negative; 0 or -1. */
+static int send_fd(int sock, int fd, const void *data, size_t len)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} cbuf;
+	struct iovec iov = { .iov_base = (void *)data, .iov_len = len };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *c;
+
+	if (fd >= 0) {
+		memset(&cbuf, 0, sizeof(cbuf));
+		msg.msg_control = cbuf.buf;
+		msg.msg_controllen = sizeof(cbuf.buf);
+		c = CMSG_FIRSTHDR(&msg);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	}
+	return sendmsg(sock, &msg, MSG_NOSIGNAL) == (ssize_t)len ? 0 : -1;
+}
+
+/*
+ * Receives one message of up to `len` bytes into data within `ms`, and the file attached to it
+ * into *fd (-1 if none); the message's length, or -errno (-ETIMEDOUT).
+ */
+static ssize_t recv_fd(int sock, int *fd, void *data, size_t len, int ms)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} cbuf;
+	struct iovec iov = { .iov_base = data, .iov_len = len };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf.buf,
+			      .msg_controllen = sizeof(cbuf.buf) };
+	struct cmsghdr *c;
+	ssize_t n;
+
+	*fd = -1;
+	if (!wait_readable(sock, ms))
+		return -ETIMEDOUT;
+	n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+	if (n < 0)
+		return -errno;
+	for (c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+			memcpy(fd, CMSG_DATA(c), sizeof(int));
+	}
+	return n;
+}
+
+/* ---- Fixture ------------------------------------------------------------------------------ */
+
+FIXTURE(vnet) {
+	int fd;				/* the unit setup cloned (transient), header 0 */
+	char name[IFNAMSIZ];		/* its interface name, "tapN" */
+	int hlen;			/* the header length the test enables: 10 or 12 */
+	int fds[MAX_TRACKED];		/* more files the test opened */
+	char units[MAX_TRACKED][IFNAMSIZ];	/* more units the test created */
+	pid_t pids[2];			/* children holding a network namespace, or 0 */
+	int ctl[2];			/* their control sockets (closing one ends the child) */
+	int tfd[2];			/* the taps they opened in their namespaces, passed back */
+};
+
+FIXTURE_VARIANT(vnet) {
+	int hlen;
+};
+
+/* struct virtio_net_hdr. */
+FIXTURE_VARIANT_ADD(vnet, h10) {
+	.hlen = 10,
+};
+
+/* struct virtio_net_hdr_mrg_rxbuf. */
+FIXTURE_VARIANT_ADD(vnet, h12) {
+	.hlen = 12,
+};
+
+FIXTURE_SETUP(vnet)
+{
+	struct ifreq ifr;
+	int one = 1;
+
+	ASSERT_EQ(10, (int)sizeof(struct virtio_net_hdr));
+	ASSERT_EQ(12, (int)sizeof(struct virtio_net_hdr_mrg_rxbuf));
+	self->hlen = variant->hlen;
+	for (int i = 0; i < MAX_TRACKED; i++)
+		self->fds[i] = -1;
+	for (int i = 0; i < 2; i++) {
+		self->ctl[i] = -1;
+		self->tfd[i] = -1;
+	}
+	self->fd = open("/dev/tap", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->fd) TH_LOG("open /dev/tap: %s", strerror(errno));
+	ASSERT_EQ(0, ioctl(self->fd, TAPSTRANSIENT, &one))
+		TH_LOG("TAPSTRANSIENT: %s", strerror(errno));
+	memset(&ifr, 0, sizeof(ifr));
+	ASSERT_EQ(0, ioctl(self->fd, TAPGIFNAME, &ifr)) TH_LOG("TAPGIFNAME: %s", strerror(errno));
+	memcpy(self->name, ifr.ifr_name, IFNAMSIZ);
+	self->name[IFNAMSIZ - 1] = 0;
+	ASSERT_EQ(0, strncmp(self->name, "tap", 3)) TH_LOG("TAPGIFNAME gave '%s'", self->name);
+}
+
+/* Closes the taps the children opened (destroying them), then ends the children. */
+static void stop_children(FIXTURE_DATA(vnet) *self)
+{
+	int status;
+
+	for (int i = 0; i < 2; i++) {
+		if (self->tfd[i] >= 0)
+			close(self->tfd[i]);
+		self->tfd[i] = -1;
+	}
+	for (int i = 0; i < 2; i++) {
+		if (self->ctl[i] >= 0)
+			close(self->ctl[i]);
+		self->ctl[i] = -1;
+	}
+	for (int i = 0; i < 2; i++) {
+		if (self->pids[i] > 0) {
+			kill(self->pids[i], SIGKILL);
+			waitpid(self->pids[i], &status, 0);
+		}
+		self->pids[i] = 0;
+	}
+}
+
+FIXTURE_TEARDOWN(vnet)
+{
+	stop_children(self);
+	if (self->fd >= 0)
+		close(self->fd);
+	for (int i = 0; i < MAX_TRACKED; i++) {
+		if (self->fds[i] >= 0)
+			close(self->fds[i]);
+	}
+	/* Units that a test left persistent (it failed half-way, or meant them to persist). */
+	destroy_unit(self->name);
+	for (int i = 0; i < MAX_TRACKED; i++)
+		destroy_unit(self->units[i]);
+}
+
+/*
+ * Opens `path` (/dev/tap, /dev/tun or a unit's node); with `transient`, sets TAPSTRANSIENT=1
+ * right away. Stores the interface name in `name` and has the teardown close the file and
+ * destroy the unit. Returns the fd, or -errno.
+ */
+static int open_unit(FIXTURE_DATA(vnet) *self, const char *path, bool transient,
+		     char name[IFNAMSIZ])
+{
+	struct ifreq ifr;
+	int fd, one = 1, i;
+
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	for (i = 0; i < MAX_TRACKED && self->fds[i] >= 0; i++)
+		;
+	if (i == MAX_TRACKED) {
+		close(fd);
+		return -EMFILE;
+	}
+	self->fds[i] = fd;
+	memset(&ifr, 0, sizeof(ifr));
+	if (ioctl(fd, TAPGIFNAME, &ifr))
+		return -errno;
+	memcpy(name, ifr.ifr_name, IFNAMSIZ);
+	name[IFNAMSIZ - 1] = 0;
+	for (i = 0; i < MAX_TRACKED; i++) {
+		if (!strcmp(self->units[i], name))
+			break;
+		if (!self->units[i][0]) {
+			memcpy(self->units[i], name, IFNAMSIZ);
+			break;
+		}
+	}
+	if (transient && ioctl(fd, TAPSTRANSIENT, &one))
+		return -errno;
+	return fd;
+}
+
+/* Closes a file open_unit() returned (the teardown will not close it again). */
+static void close_unit(FIXTURE_DATA(vnet) *self, int fd)
+{
+	for (int i = 0; i < MAX_TRACKED; i++) {
+		if (self->fds[i] == fd)
+			self->fds[i] = -1;
+	}
+	close(fd);
+}
+
+/* ---- 1. The ioctls ------------------------------------------------------------------------ */
+
+/*
+ * TAPSVNETHDR takes 0, 10 and 12 and TAPGVNETHDR reads the length back; it is 0 on a new unit.
+ * Any other length is refused with EINVAL and changes nothing; a bad pointer gives EFAULT.
+ */
+TEST_F(vnet, ioctls)
+{
+	static const int good[] = { 0, 10, 12, 0, 12, 10 };
+	static const int bad[] = { 4, 11, -1, 13, 1, 8, 14, 16, 20, 0x1000a, -10 };
+	char name[IFNAMSIZ];
+	int val, fd2;
+
+	EXPECT_EQ(0, get_int(self->fd, TAPGVNETHDR));
+	for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
+		EXPECT_EQ(0, set_int(self->fd, TAPSVNETHDR, good[i])) TH_LOG("%d", good[i]);
+		EXPECT_EQ(good[i], get_int(self->fd, TAPGVNETHDR));
+	}
+	ASSERT_EQ(0, set_int(self->fd, TAPSVNETHDR, self->hlen));
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		EXPECT_EQ(-EINVAL, set_int(self->fd, TAPSVNETHDR, bad[i])) TH_LOG("%d", bad[i]);
+		EXPECT_EQ(self->hlen, get_int(self->fd, TAPGVNETHDR)) TH_LOG("after %d", bad[i]);
+	}
+	EXPECT_EQ(-1, ioctl(self->fd, TAPSVNETHDR, NULL));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-1, ioctl(self->fd, TAPGVNETHDR, NULL));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(self->hlen, get_int(self->fd, TAPGVNETHDR));
+	/* The header is the unit's: another tap still has none. */
+	fd2 = open_unit(self, "/dev/tap", true, name);
+	ASSERT_LE(0, fd2) TH_LOG("open /dev/tap: %s", strerror(-fd2));
+	EXPECT_EQ(0, get_int(fd2, TAPGVNETHDR));
+	close_unit(self, fd2);
+	val = 0;
+	EXPECT_EQ(0, ioctl(self->fd, TAPSVNETHDR, &val));
+	EXPECT_EQ(0, get_int(self->fd, TAPGVNETHDR));
+}
+
+/* They are tap (and vmnet) ioctls: a tun refuses them (ENOTTY). */
+TEST_F(vnet, tun_refuses)
+{
+	char name[IFNAMSIZ];
+	int fd, val = self->hlen;
+
+	fd = open_unit(self, "/dev/tun", true, name);
+	ASSERT_LE(0, fd) TH_LOG("open /dev/tun: %s", strerror(-fd));
+	EXPECT_EQ(-1, ioctl(fd, TAPSVNETHDR, &val));
+	EXPECT_EQ(ENOTTY, errno);
+	EXPECT_EQ(-1, ioctl(fd, TAPGVNETHDR, &val));
+	EXPECT_EQ(ENOTTY, errno);
+	close_unit(self, fd);
+}
+
+/*
+ * FreeBSD's tunclose() sets the header length back to 0 (tun_vnethdr_set(ifp, 0)): the next
+ * opener of a persistent unit gets plain frames, and the offloads are gone meanwhile.
+ */
+TEST_F(vnet, close_resets_header)
+{
+	char name[IFNAMSIZ], name2[IFNAMSIZ], path[64], out[8192];
+	int fd;
+
+	fd = open_unit(self, "/dev/tap", false, name);
+	ASSERT_LE(0, fd) TH_LOG("open /dev/tap: %s", strerror(-fd));
+	ASSERT_EQ(0, set_int(fd, TAPSVNETHDR, self->hlen));
+	ASSERT_EQ(self->hlen, get_int(fd, TAPGVNETHDR));
+	close_unit(self, fd);
+	ASSERT_EQ(0, cmd_output(out, sizeof(out), "ethtool -k %s", name));
+	EXPECT_EQ(NULL, strstr(out, "tcp-segmentation-offload: on"))
+		TH_LOG("%s still offers TSO after its close", name);
+	snprintf(path, sizeof(path), "/dev/%s", name);
+	fd = open_unit(self, path, true, name2);
+	ASSERT_LE(0, fd) TH_LOG("reopen %s: %s", path, strerror(-fd));
+	EXPECT_EQ(0, get_int(fd, TAPGVNETHDR)) TH_LOG("the header survived the close");
+	close_unit(self, fd);
+}
+
+/* ---- 2. Offloads -------------------------------------------------------------------------- */
+
+/* Whether `ethtool -k NAME` says "FEATURE: on" (1), "FEATURE: off" (0), or neither (-1). */
+static int feature(const char *out, const char *feat)
+{
+	char key[96];
+	const char *p;
+
+	snprintf(key, sizeof(key), "\n%s: ", feat);
+	p = strstr(out, key);
+	if (!p)
+		return -1;
+	p += strlen(key);
+	if (!strncmp(p, "on", 2))
+		return 1;
+	if (!strncmp(p, "off", 3))
+		return 0;
+	return -1;
+}
+
+/* Checks that TSO and checksum offload are both `on` (1) or both off (0) on `name`. */
+static void check_offloads(struct __test_metadata *_metadata, const char *name, int on,
+			   const char *when)
+{
+	char out[8192] = "\n";
+
+	ASSERT_EQ(0, cmd_output(out + 1, sizeof(out) - 1, "ethtool -k %s", name))
+		TH_LOG("ethtool -k %s failed", name);
+	EXPECT_EQ(on, feature(out, "tcp-segmentation-offload")) TH_LOG("%s", when);
+	EXPECT_EQ(on, feature(out, "tx-checksumming")) TH_LOG("%s", when);
+}
+
+/*
+ * The offloads (checksum, TSO) are offered only while a header is enabled: off on a new
+ * unit, on with 10 or 12, off again with 0; a refused length changes nothing.
+ */
+TEST_F_TIMEOUT(vnet, offloads_follow_header, 60)
+{
+	int other = self->hlen == 10 ? 12 : 10;
+
+	check_offloads(_metadata, self->name, 0, "new unit");
+	ASSERT_EQ(0, set_int(self->fd, TAPSVNETHDR, self->hlen));
+	check_offloads(_metadata, self->name, 1, "header enabled");
+	ASSERT_EQ(-EINVAL, set_int(self->fd, TAPSVNETHDR, 11));
+	check_offloads(_metadata, self->name, 1, "after a refused length");
+	ASSERT_EQ(0, set_int(self->fd, TAPSVNETHDR, 0));
+	check_offloads(_metadata, self->name, 0, "header disabled");
+	ASSERT_EQ(0, set_int(self->fd, TAPSVNETHDR, other));
+	check_offloads(_metadata, self->name, 1, "the other header length");
+	ASSERT_EQ(0, set_int(self->fd, TAPSVNETHDR, 0));
+	check_offloads(_metadata, self->name, 0, "header disabled again");
+}
+
+/* ---- 3. Frame format ---------------------------------------------------------------------- */
+
+/*
+ * Each read returns the header then the frame: a datagram routed out (checksum left to the
+ * "device") has NEEDS_CSUM with csum_start and csum_offset in little-endian, an ARP request
+ * a header of zeros; with 12 bytes, num_buffers reads as 0. FIONREAD counts the header. Net 1.
+ */
+TEST_F_TIMEOUT(vnet, read_format, 60)
+{
+	const int h = self->hlen;
+	uint8_t data[100], buf[VNET_MAX + PKT_MAX], mac[ETH_ALEN];
+	const size_t flen = ETH_HLEN + 28 + sizeof(data);
+	unsigned long long deadline;
+	bool arp = false;
+	int avail = -1;
+	ssize_t n;
+
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 3 + 1);
+	ASSERT_EQ(0, if_mac(self->name, mac));
+	ASSERT_EQ(0, set_int(self->fd, TAPSVNETHDR, h));
+	ASSERT_EQ(0, up4(self->name, 1));
+
+	ASSERT_EQ(0, send_udp4(v4(1, 2), 1000, data, sizeof(data)));
+	ASSERT_TRUE(wait_readable(self->fd, WAIT_MS)) TH_LOG("no frame came");
+	ASSERT_EQ(0, ioctl(self->fd, FIONREAD, &avail));
+	EXPECT_EQ((int)(h + flen), avail);
+	memset(buf, 0xaa, sizeof(buf));
+	n = read(self->fd, buf, sizeof(buf));
+	ASSERT_EQ((ssize_t)(h + flen), n) TH_LOG("read: %zd (%s)", n, strerror(errno));
+	ASSERT_TRUE(is_udp4_frame_to(buf + h, flen, v4(1, 2), 1000));
+	EXPECT_EQ(0, memcmp(buf + h, mac_peer, ETH_ALEN));
+	EXPECT_EQ(0, memcmp(buf + h + ETH_ALEN, mac, ETH_ALEN));
+	EXPECT_EQ(0, memcmp(buf + h + ETH_HLEN + 28, data, sizeof(data)));
+	/* flags, gso_type, then csum_start = 34 and csum_offset = 6, little-endian. */
+	EXPECT_EQ(VIRTIO_NET_HDR_F_NEEDS_CSUM, buf[0]);
+	EXPECT_EQ(VIRTIO_NET_HDR_GSO_NONE, buf[1]);
+	EXPECT_EQ(0, buf[4] | buf[5]) TH_LOG("gso_size %#x %#x", buf[4], buf[5]);
+	EXPECT_EQ(ETH_HLEN + 20, buf[6]);
+	EXPECT_EQ(0, buf[7]);
+	EXPECT_EQ(6, buf[8]);
+	EXPECT_EQ(0, buf[9]);
+	if (h == 12) {
+		EXPECT_EQ(0, buf[10]) TH_LOG("num_buffers not written");
+		EXPECT_EQ(0, buf[11]) TH_LOG("num_buffers not written");
+	}
+	avail = -1;
+	ASSERT_EQ(0, ioctl(self->fd, FIONREAD, &avail));
+	EXPECT_EQ(0, avail);
+
+	/* A frame with nothing to offload: an ARP request for a neighbour not yet known. */
+	ASSERT_EQ(0, send_udp4(v4(1, 3), 1000, data, sizeof(data)));
+	deadline = now_ms() + WAIT_MS;
+	while (!arp && ms_left(deadline) > 0) {
+		memset(buf, 0xaa, sizeof(buf));
+		n = read_pkt(self->fd, buf, sizeof(buf), ms_left(deadline));
+		if (n < h || !is_arp_request_for(buf + h, (size_t)(n - h), v4(1, 3)))
+			continue;
+		arp = true;
+		EXPECT_EQ(h + ETH_HLEN + (ssize_t)sizeof(struct ether_arp), n);
+		for (int i = 0; i < h; i++) {
+			EXPECT_EQ(0, buf[i]) TH_LOG("header byte %d", i);
+		}
+	}
+	EXPECT_TRUE(arp) TH_LOG("no ARP request was read");
+}
+
+/* A read buffer shorter than the header fails with EINVAL; the unit reads on. Net 2. */
+TEST_F_TIMEOUT(vnet, short_read, 60)
+{
+	const int h = self->hlen;
+	uint8_t data[64], buf[VNET_MAX + PKT_MAX];
+	ssize_t n;
+
+	memset(data, 's', sizeof(data));
+	ASSERT_EQ(0, set_int(self->fd, TAPSVNETHDR, h));
+	ASSERT_EQ(0, up4(self->name, 2));
+	ASSERT_EQ(0, send_udp4(v4(2, 2), 2000, data, sizeof(data)));
+	ASSERT_TRUE(wait_readable(self->fd, WAIT_MS)) TH_LOG("no frame came");
+	EXPECT_EQ(-1, read(self->fd, buf, (size_t)h - 1));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, read(self->fd, buf, 1));
+	EXPECT_EQ(EINVAL, errno);
+
+	ASSERT_EQ(0, send_udp4(v4(2, 2), 2001, data, sizeof(data)));
+	n = read_udp4_vnet(self->fd, h, buf, sizeof(buf), v4(2, 2), 2001, WAIT_MS);
+	EXPECT_EQ((ssize_t)(h + ETH_HLEN + 28 + sizeof(data)), n)
+		TH_LOG("read: %zd (%s)", n, n < 0 ? strerror((int)-n) : "wrong length");
+}
+
+/*
+ * A write is the header then the frame: a zero header and a frame with a correct checksum
+ * delivers its datagram, and the write returns header + frame length (also gathered from
+ * several iovecs, the header split among them); rx_bytes counts the frame only. With the
+ * header, a write of up to H + TAPMRU bytes is taken, a longer one fails with EIO. Net 3.
+ */
+TEST_F_TIMEOUT(vnet, write_format, 60)
+{
+	const int h = self->hlen;
+	uint8_t mac[ETH_ALEN], f[PKT_MAX], vh[VNET_MAX], data[100], buf[PKT_MAX];
+	static uint8_t big[VNET_MAX + TAPMRU + 1];
+	long long rx_bytes, rx_packets;
+	struct iovec iov[3];
+	size_t len;
+	ssize_t n;
+	int s;
+
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 11 + 5);
+	ASSERT_EQ(0, if_mac(self->name, mac));
+	ASSERT_EQ(0, set_int(self->fd, TAPSVNETHDR, h));
+	ASSERT_EQ(0, up4(self->name, 3));
+	s = udp_listen(3000);
+	ASSERT_LE(0, s) TH_LOG("bind 0.0.0.0:3000: %s", strerror(-s));
+	len = build_udp4_frame(f, mac, mac_peer, v4(3, 2), v4(3, 1), 3001, 3000, data,
+			       sizeof(data));
+	put_vnet(vh, h, 0, VIRTIO_NET_HDR_GSO_NONE, 0, 0, 0, 0);
+
+	rx_bytes = stat_val(self->name, "rx_bytes");
+	rx_packets = stat_val(self->name, "rx_packets");
+	ASSERT_LE(0, rx_bytes);
+	n = write_vnet(self->fd, h, vh, f, len);
+	ASSERT_EQ((ssize_t)(h + len), n) TH_LOG("write: %zd (%s)", n, strerror(errno));
+	n = recv_wait(s, buf, sizeof(buf), WAIT_MS);
+	ASSERT_EQ((ssize_t)sizeof(data), n) TH_LOG("recv: %zd", n);
+	EXPECT_EQ(0, memcmp(buf, data, sizeof(data)));
+	EXPECT_EQ(rx_packets + 1, stat_val(self->name, "rx_packets"));
+	EXPECT_EQ(rx_bytes + (long long)len, stat_val(self->name, "rx_bytes"));
+
+	/* The same, gathered: 3 bytes of header, the rest of it, the frame. */
+	data[0] ^= 0xff;
+	len = build_udp4_frame(f, mac, mac_peer, v4(3, 2), v4(3, 1), 3001, 3000, data,
+			       sizeof(data));
+	iov[0].iov_base = vh;
+	iov[0].iov_len = 3;
+	iov[1].iov_base = vh + 3;
+	iov[1].iov_len = (size_t)h - 3;
+	iov[2].iov_base = f;
+	iov[2].iov_len = len;
+	n = writev(self->fd, iov, 3);
+	ASSERT_EQ((ssize_t)(h + len), n) TH_LOG("writev: %zd (%s)", n, strerror(errno));
+	n = recv_wait(s, buf, sizeof(buf), WAIT_MS);
+	ASSERT_EQ((ssize_t)sizeof(data), n) TH_LOG("recv: %zd", n);
+	EXPECT_EQ(0, memcmp(buf, data, sizeof(data)));
+	close(s);
+
+	/* The MRU is that of the frame: a broadcast of an EtherType nothing handles. */
+	memset(big, 0x5a, sizeof(big));
+	memcpy(big, vh, (size_t)h);
+	eth_hdr(big + h, mac_bcast, mac_peer, 0x88b5);
+	EXPECT_EQ(h + TAPMRU, write(self->fd, big, (size_t)h + TAPMRU))
+		TH_LOG("write: %s", strerror(errno));
+	EXPECT_EQ(-1, write(self->fd, big, (size_t)h + TAPMRU + 1));
+	EXPECT_EQ(EIO, errno);
+}
+
+/*
+ * A frame the destination MAC filter drops (unicast to another MAC), or a runt, still takes
+ * the whole write: the return value is header + frame length, as for any frame taken
+ * (FreeBSD: tunwrite_l2() drops it and the write has consumed everything). Net 4.
+ */
+TEST_F_TIMEOUT(vnet, write_dropped_frame_length, 60)
+{
+	const int h = self->hlen;
+	uint8_t f[PKT_MAX], vh[VNET_MAX], data[64];
+	long long dropped;
+	size_t len;
+	ssize_t n;
+
+	memset(data, 'd', sizeof(data));
+	ASSERT_EQ(0, set_int(self->fd, TAPSVNETHDR, h));
+	ASSERT_EQ(0, up4(self->name, 4));
+	put_vnet(vh, h, 0, VIRTIO_NET_HDR_GSO_NONE, 0, 0, 0, 0);
+	dropped = stat_val(self->name, "rx_dropped");
+	ASSERT_LE(0, dropped);
+
+	len = build_udp4_frame(f, mac_other, mac_peer, v4(4, 2), v4(4, 1), 4001, 4000, data,
+			       sizeof(data));
+	n = write_vnet(self->fd, h, vh, f, len);
+	EXPECT_EQ((ssize_t)(h + len), n) TH_LOG("filtered frame: write returned %zd", n);
+	EXPECT_EQ(dropped + 1, stat_val(self->name, "rx_dropped"));
+
+	n = write_vnet(self->fd, h, vh, f, ETH_HLEN - 4);
+	EXPECT_EQ((ssize_t)(h + ETH_HLEN - 4), n) TH_LOG("runt: write returned %zd", n);
+	EXPECT_EQ(dropped + 2, stat_val(self->name, "rx_dropped"));
+}
+
+/* ---- 4. Checksum offload ------------------------------------------------------------------ */
+
+/*
+ * A datagram sent out of the tap is checksum-partial: the header says NEEDS_CSUM from the UDP
+ * header (csum_start 34) with the checksum field at offset 6, and the field holds the
+ * pseudo-header sum, not the checksum. Completing it as a virtio device does (summing from
+ * csum_start to the end of the frame and storing the complement there) gives the correct
+ * UDP checksum. Net 5.
+ */
+TEST_F_TIMEOUT(vnet, csum_partial_out, 60)
+{
+	const int h = self->hlen;
+	uint8_t data[101], buf[VNET_MAX + PKT_MAX], *f = buf + h, *p = f + ETH_HLEN;
+	const size_t ulen = 8 + sizeof(data), flen = ETH_HLEN + 20 + ulen;
+	struct virtio_net_hdr vh;
+	uint16_t field, full, done;
+	ssize_t n;
+
+	/* An odd length: the last byte is summed as the high half of a word. */
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 37 + 11);
+	ASSERT_EQ(0, set_int(self->fd, TAPSVNETHDR, h));
+	ASSERT_EQ(0, up4(self->name, 5));
+	ASSERT_EQ(0, send_udp4(v4(5, 2), 5000, data, sizeof(data)));
+	n = read_udp4_vnet(self->fd, h, buf, sizeof(buf), v4(5, 2), 5000, WAIT_MS);
+	ASSERT_EQ((ssize_t)(h + flen), n)
+		TH_LOG("read: %zd (%s)", n, n < 0 ? strerror((int)-n) : "wrong length");
+	EXPECT_EQ(0, memcmp(p + 28, data, sizeof(data)));
+
+	vh = get_vnet(buf);
+	ASSERT_EQ(VIRTIO_NET_HDR_F_NEEDS_CSUM, vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
+		TH_LOG("flags %#x", vh.flags);
+	EXPECT_EQ(VIRTIO_NET_HDR_GSO_NONE, vh.gso_type);
+	ASSERT_EQ(ETH_HLEN + 20, vh.csum_start);
+	ASSERT_EQ(6, vh.csum_offset);
+
+	memcpy(&field, f + vh.csum_start + vh.csum_offset, 2);
+	full = udp4_full_csum(p);
+	EXPECT_NE(full, field) TH_LOG("the checksum is already complete");
+	EXPECT_FALSE(udp4_csum_ok(p)) TH_LOG("the checksum is already complete");
+	EXPECT_EQ(csum_partial_pseudo4(v4(5, 1), v4(5, 2), IPPROTO_UDP, ulen), field)
+		TH_LOG("field %#06x is not the pseudo-header sum", ntohs(field));
+
+	/* What the device does. */
+	done = csum_fold(csum_add(0, f + vh.csum_start, flen - vh.csum_start));
+	memcpy(f + vh.csum_start + vh.csum_offset, &done, 2);
+	EXPECT_TRUE(udp4_csum_ok(p)) TH_LOG("completed checksum %#06x is wrong", ntohs(done));
+	EXPECT_TRUE(done == full || (!done && full == 0xffff))
+		TH_LOG("completed %#06x, expected %#06x", ntohs(done), ntohs(full));
+}
+
+/*
+ * A frame written checksum-partial (NEEDS_CSUM, the field holding the pseudo-header sum, as
+ * a sender leaves it) is accepted and its datagram delivered; the same frame with a garbage
+ * checksum and no header flags is dropped by UDP (a checksum error), while with the correct
+ * checksum and no flags it is delivered. Net 6.
+ */
+TEST_F_TIMEOUT(vnet, csum_partial_in, 60)
+{
+	const int h = self->hlen;
+	uint8_t mac[ETH_ALEN], f[PKT_MAX], vh[VNET_MAX], data[101], buf[PKT_MAX];
+	const size_t ulen = 8 + sizeof(data);
+	struct udphdr *uh = (struct udphdr *)(f + ETH_HLEN + 20);
+	uint16_t full, partial, garbage;
+	long long csum_errors;
+	size_t len;
+	ssize_t n;
+	int s;
+
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 13 + 7);
+	ASSERT_EQ(0, if_mac(self->name, mac));
+	ASSERT_EQ(0, set_int(self->fd, TAPSVNETHDR, h));
+	ASSERT_EQ(0, up4(self->name, 6));
+	s = udp_listen(6000);
+	ASSERT_LE(0, s) TH_LOG("bind 0.0.0.0:6000: %s", strerror(-s));
+	len = build_udp4_frame(f, mac, mac_peer, v4(6, 2), v4(6, 1), 6001, 6000, data,
+			       sizeof(data));
+	full = uh->check;
+	partial = csum_partial_pseudo4(v4(6, 2), v4(6, 1), IPPROTO_UDP, ulen);
+	ASSERT_NE(full, partial);
+
+	/* Checksum-partial. */
+	uh->check = partial;
+	put_vnet(vh, h, VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_NONE, 0, 0,
+		 ETH_HLEN + 20, offsetof(struct udphdr, check));
+	n = write_vnet(self->fd, h, vh, f, len);
+	ASSERT_EQ((ssize_t)(h + len), n) TH_LOG("write: %zd (%s)", n, strerror(errno));
+	n = recv_wait(s, buf, sizeof(buf), WAIT_MS);
+	EXPECT_EQ((ssize_t)sizeof(data), n) TH_LOG("the checksum-partial datagram: %zd", n);
+	EXPECT_EQ(0, memcmp(buf, data, sizeof(data)));
+
+	/* A garbage checksum (neither 0 nor correct), no flags: UDP drops it. */
+	garbage = full ^ htons(0x5a5a);
+	if (!garbage || garbage == partial)
+		garbage = full ^ htons(0x1111);
+	uh->check = garbage;
+	csum_errors = snmp_udp("InCsumErrors");
+	ASSERT_LE(0, csum_errors);
+	put_vnet(vh, h, 0, VIRTIO_NET_HDR_GSO_NONE, 0, 0, 0, 0);
+	n = write_vnet(self->fd, h, vh, f, len);
+	ASSERT_EQ((ssize_t)(h + len), n) TH_LOG("write: %zd (%s)", n, strerror(errno));
+	n = recv_wait(s, buf, sizeof(buf), QUIET_MS);
+	EXPECT_EQ(-ETIMEDOUT, n) TH_LOG("a datagram with a bad checksum was received");
+	EXPECT_LT(csum_errors, snmp_udp("InCsumErrors"));
+
+	/* The partial sum without NEEDS_CSUM is just as wrong. */
+	uh->check = partial;
+	n = write_vnet(self->fd, h, vh, f, len);
+	ASSERT_EQ((ssize_t)(h + len), n) TH_LOG("write: %zd (%s)", n, strerror(errno));
+	n = recv_wait(s, buf, sizeof(buf), QUIET_MS);
+	EXPECT_EQ(-ETIMEDOUT, n) TH_LOG("a partial checksum without NEEDS_CSUM was accepted");
+
+	/* The correct checksum, no flags: delivered. */
+	uh->check = full;
+	n = write_vnet(self->fd, h, vh, f, len);
+	ASSERT_EQ((ssize_t)(h + len), n) TH_LOG("write: %zd (%s)", n, strerror(errno));
+	n = recv_wait(s, buf, sizeof(buf), WAIT_MS);
+	EXPECT_EQ((ssize_t)sizeof(data), n) TH_LOG("the datagram with its checksum: %zd", n);
+	close(s);
+}
+
+/* ---- 5. TSO through two taps -------------------------------------------------------------- */
+
+/* What a child reports once its namespace and tap are ready (with the tap's file). */
+struct ns_ready {
+	int err;		/* 0, or the errno of the step that failed */
+	char step[32];		/* that step */
+	char name[IFNAMSIZ];	/* the tap's name in the child's namespace */
+};
+
+/* What a child reports once its side of the stream is done. */
+struct ns_result {
+	int err;
+	char step[32];
+	long long bytes;	/* sent (client) or received (server) */
+	long long bad;		/* received bytes not of the pattern (server) */
+};
+
+static void ns_fail(int *err, char *step, const char *what, int e)
+{
+	if (*err)
+		return;
+	*err = e ? e : EIO;
+	snprintf(step, 32, "%s", what);
+}
+
+/* Byte `off` of the stream. */
+static uint8_t pattern(long long off)
+{
+	return (uint8_t)(off % 251);
+}
+
+/* The client, 10.81.0.1: sends TSO_BYTES to the server, then waits for its close. */
+static void tcp_client(struct ns_result *res)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(TSO_PORT) };
+	struct timeval tv = { .tv_sec = TSO_MS / 1000 };
+	static uint8_t buf[65536];
+	long long sent = 0;
+	ssize_t n;
+	int s;
+
+	sin.sin_addr.s_addr = ip4(10, 81, 0, 2);
+	s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0) {
+		ns_fail(&res->err, res->step, "socket", errno);
+		return;
+	}
+	if (setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) ||
+	    setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)))
+		ns_fail(&res->err, res->step, "setsockopt", errno);
+	else if (connect(s, (struct sockaddr *)&sin, sizeof(sin)))
+		ns_fail(&res->err, res->step, "connect", errno);
+	while (!res->err && sent < TSO_BYTES) {
+		size_t len = sizeof(buf);
+
+		if ((long long)len > TSO_BYTES - sent)
+			len = (size_t)(TSO_BYTES - sent);
+		for (size_t i = 0; i < len; i++)
+			buf[i] = pattern(sent + (long long)i);
+		n = send(s, buf, len, MSG_NOSIGNAL);
+		if (n <= 0)
+			ns_fail(&res->err, res->step, "send", errno);
+		else
+			sent += n;
+	}
+	res->bytes = sent;
+	if (!res->err && shutdown(s, SHUT_WR))
+		ns_fail(&res->err, res->step, "shutdown", errno);
+	/* Everything is received once the server closes. */
+	while (!res->err && (n = recv(s, buf, sizeof(buf), 0)) != 0) {
+		if (n < 0)
+			ns_fail(&res->err, res->step, "recv (server's close)", errno);
+	}
+	close(s);
+}
+
+/* The server, 10.81.0.2: accepts one connection and counts what comes until its end. */
+static void tcp_server(int ls, struct ns_result *res)
+{
+	struct timeval tv = { .tv_sec = TSO_MS / 1000 };
+	static uint8_t buf[65536];
+	long long got = 0;
+	ssize_t n = 0;
+	int c;
+
+	if (setsockopt(ls, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv))) {
+		ns_fail(&res->err, res->step, "setsockopt", errno);
+		return;
+	}
+	c = accept(ls, NULL, NULL);
+	if (c < 0) {
+		ns_fail(&res->err, res->step, "accept", errno);
+		return;
+	}
+	if (setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)))
+		ns_fail(&res->err, res->step, "setsockopt", errno);
+	while (!res->err && (n = recv(c, buf, sizeof(buf), 0)) > 0) {
+		for (ssize_t i = 0; i < n; i++) {
+			if (buf[i] != pattern(got + i))
+				res->bad++;
+		}
+		got += n;
+	}
+	if (n < 0)
+		ns_fail(&res->err, res->step, "recv", errno);
+	res->bytes = got;
+	close(c);
+}
+
+/*
+ * A child: a network namespace of its own with a tap in it (opened there, so created there),
+ * header `hlen`, 10.81.0.HOST/24, up; host 2 also listens on TSO_PORT. It sends the tap's file
+ * to the parent over `ctl`, waits for a byte, runs its side of the stream, reports, and waits
+ * for the parent to close `ctl` (the tap is destroyed by then).
+ */
+static void ns_child(int ctl, int host, int hlen)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(TSO_PORT) };
+	struct ns_result res = { 0 };
+	struct ns_ready r = { 0 };
+	int fd = -1, ls = -1, one = 1;
+	struct ifreq ifr;
+	char c;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	memset(&ifr, 0, sizeof(ifr));
+	if (unshare(CLONE_NEWNET))
+		ns_fail(&r.err, r.step, "unshare", errno);
+	else if (set_disable_ipv6("default", "1"))
+		ns_fail(&r.err, r.step, "disable_ipv6", errno);
+	else if ((fd = open("/dev/tap", O_RDWR | O_CLOEXEC)) < 0)
+		ns_fail(&r.err, r.step, "open /dev/tap", errno);
+	else if (ioctl(fd, TAPSTRANSIENT, &one))
+		ns_fail(&r.err, r.step, "TAPSTRANSIENT", errno);
+	else if (ioctl(fd, TAPSVNETHDR, &hlen))
+		ns_fail(&r.err, r.step, "TAPSVNETHDR", errno);
+	else if (ioctl(fd, TAPGIFNAME, &ifr))
+		ns_fail(&r.err, r.step, "TAPGIFNAME", errno);
+	if (!r.err) {
+		memcpy(r.name, ifr.ifr_name, IFNAMSIZ);
+		r.name[IFNAMSIZ - 1] = 0;
+		if (no_ipv6(r.name))
+			ns_fail(&r.err, r.step, "no_ipv6", errno);
+		else if (ip("addr add 10.81.0.%d/24 dev %s", host, r.name))
+			ns_fail(&r.err, r.step, "ip addr add", 0);
+		else if (ip("link set %s up", r.name))
+			ns_fail(&r.err, r.step, "ip link set up", 0);
+	}
+	if (!r.err && host == 2) {
+		sin.sin_addr.s_addr = ip4(10, 81, 0, 2);
+		ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (ls < 0)
+			ns_fail(&r.err, r.step, "socket", errno);
+		else if (bind(ls, (struct sockaddr *)&sin, sizeof(sin)))
+			ns_fail(&r.err, r.step, "bind", errno);
+		else if (listen(ls, 1))
+			ns_fail(&r.err, r.step, "listen", errno);
+	}
+	if (send_fd(ctl, r.err ? -1 : fd, &r, sizeof(r)))
+		_exit(1);
+	/* The parent has the file now: its close is the last. */
+	if (fd >= 0)
+		close(fd);
+	if (!r.err && read(ctl, &c, 1) == 1) {
+		if (host == 1)
+			tcp_client(&res);
+		else
+			tcp_server(ls, &res);
+		if (write(ctl, &res, sizeof(res)) != sizeof(res))
+			_exit(1);
+	}
+	while (read(ctl, &c, 1) > 0)
+		;
+	_exit(0);
+}
+
+/* Starts child i (host i + 1) and takes its tap; 0, or the child's errno, or -1. */
+static int start_child(struct __test_metadata *_metadata, FIXTURE_DATA(vnet) *self, int i)
+{
+	struct ns_ready r;
+	int sp[2], fd;
+	ssize_t n;
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp))
+		return -1;
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		/* Nothing of the parent's units: their closes are the parent's. */
+		close(sp[0]);
+		if (self->fd >= 0)
+			close(self->fd);
+		for (int j = 0; j < 2; j++) {
+			if (self->ctl[j] >= 0)
+				close(self->ctl[j]);
+			if (self->tfd[j] >= 0)
+				close(self->tfd[j]);
+		}
+		ns_child(sp[1], i + 1, self->hlen);
+	}
+	close(sp[1]);
+	self->pids[i] = pid;
+	self->ctl[i] = sp[0];
+	memset(&r, 0, sizeof(r));
+	n = recv_fd(sp[0], &fd, &r, sizeof(r), 30000);
+	if (n != sizeof(r)) {
+		TH_LOG("child %d: no report (%zd)", i + 1, n);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if (r.err) {
+		TH_LOG("child %d: %s: %s", i + 1, r.step, strerror(r.err));
+		return r.err;
+	}
+	if (fd < 0) {
+		TH_LOG("child %d sent no file", i + 1);
+		return -1;
+	}
+	self->tfd[i] = fd;
+	return 0;
+}
+
+/*
+ * Two taps, A (10.81.0.1) and B (10.81.0.2), each in a network namespace of its own, both with
+ * the header; the test forwards every frame read from one to the other as is, header included.
+ * A TCP client behind A sends 4 MiB to a server behind B: everything arrives intact, and A
+ * hands the forwarder TSO frames of at least 16 KiB (gso_type TCPV4), which B takes as they
+ * are.
+ */
+TEST_F_TIMEOUT(vnet, tso_stream, 120)
+{
+	const int h = self->hlen;
+	static uint8_t buf[VNET_MAX + BIG_MAX];
+	struct ns_result res[2];
+	bool done[2] = { false, false };
+	long long frames[2] = { 0, 0 }, big[2] = { 0, 0 }, werr[2] = { 0, 0 };
+	size_t max_frame[2] = { 0, 0 };
+	struct virtio_net_hdr max_hdr;
+	unsigned long long deadline;
+	int last_errno[2] = { 0, 0 };
+
+	memset(res, 0, sizeof(res));
+	memset(&max_hdr, 0, sizeof(max_hdr));
+	ASSERT_EQ(0, start_child(_metadata, self, 0));
+	ASSERT_EQ(0, start_child(_metadata, self, 1));
+
+	/* The server is listening already. */
+	ASSERT_EQ(1, write(self->ctl[1], "g", 1));
+	ASSERT_EQ(1, write(self->ctl[0], "g", 1));
+	deadline = now_ms() + TSO_MS;
+	while (!(done[0] && done[1]) && ms_left(deadline) > 0) {
+		struct pollfd pfd[4] = {
+			{ .fd = self->tfd[0], .events = POLLIN },
+			{ .fd = self->tfd[1], .events = POLLIN },
+			{ .fd = done[0] ? -1 : self->ctl[0], .events = POLLIN },
+			{ .fd = done[1] ? -1 : self->ctl[1], .events = POLLIN },
+		};
+
+		if (poll(pfd, 4, 200) < 0) {
+			ASSERT_EQ(EINTR, errno);
+		}
+		for (int i = 0; i < 2; i++) {
+			ssize_t n, w;
+
+			if (!(pfd[i].revents & POLLIN))
+				continue;
+			n = read(self->tfd[i], buf, sizeof(buf));
+			if (n < 0 && errno == EAGAIN)
+				continue;
+			ASSERT_LT(h, n) TH_LOG("read from tap %c: %zd (%s)", 'A' + i, n,
+					      strerror(errno));
+			frames[i]++;
+			if ((size_t)n - h > 1514)
+				big[i]++;
+			if ((size_t)n - h > max_frame[i]) {
+				max_frame[i] = (size_t)n - h;
+				if (i == 0)
+					max_hdr = get_vnet(buf);
+			}
+			w = write(self->tfd[1 - i], buf, (size_t)n);
+			if (w != n) {
+				werr[i]++;
+				last_errno[i] = w < 0 ? errno : 0;
+			}
+		}
+		for (int i = 0; i < 2; i++) {
+			ssize_t n;
+
+			if (!(pfd[2 + i].revents & (POLLIN | POLLHUP)))
+				continue;
+			n = read(self->ctl[i], &res[i], sizeof(res[i]));
+			if (n != sizeof(res[i])) {
+				res[i].err = EPIPE;
+				snprintf(res[i].step, sizeof(res[i].step), "report");
+			}
+			done[i] = true;
+		}
+	}
+	TH_LOG("A->B: %lld frames, %lld over 1514 bytes, largest %zu, %lld failed writes",
+	       frames[0], big[0], max_frame[0], werr[0]);
+	TH_LOG("B->A: %lld frames, %lld over 1514 bytes, largest %zu, %lld failed writes",
+	       frames[1], big[1], max_frame[1], werr[1]);
+	TH_LOG("largest A frame: flags %#x gso_type %#x hdr_len %u gso_size %u csum %u+%u",
+	       max_hdr.flags, max_hdr.gso_type, max_hdr.hdr_len, max_hdr.gso_size,
+	       max_hdr.csum_start, max_hdr.csum_offset);
+	ASSERT_TRUE(done[0] && done[1]) TH_LOG("the stream did not end in %d s", TSO_MS / 1000);
+	EXPECT_EQ(0, res[0].err) TH_LOG("client: %s: %s", res[0].step, strerror(res[0].err));
+	EXPECT_EQ(0, res[1].err) TH_LOG("server: %s: %s", res[1].step, strerror(res[1].err));
+	EXPECT_EQ(TSO_BYTES, res[0].bytes);
+	EXPECT_EQ(TSO_BYTES, res[1].bytes);
+	EXPECT_EQ(0, res[1].bad) TH_LOG("bytes received out of pattern");
+	EXPECT_EQ(0, werr[0]) TH_LOG("writing to B: %s", strerror(last_errno[0]));
+	EXPECT_EQ(0, werr[1]) TH_LOG("writing to A: %s", strerror(last_errno[1]));
+	EXPECT_LE((size_t)TSO_MIN_FRAME, max_frame[0]) TH_LOG("no TSO frame of 16 KiB from A");
+	EXPECT_EQ(VIRTIO_NET_HDR_GSO_TCPV4, max_hdr.gso_type & ~VIRTIO_NET_HDR_GSO_ECN);
+	EXPECT_LT(0, max_hdr.gso_size);
+	EXPECT_EQ(VIRTIO_NET_HDR_F_NEEDS_CSUM, max_hdr.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM);
+	stop_children(self);
+}
+
+/* ---- 6. Malformed headers ----------------------------------------------------------------- */
+
+/*
+ * A TCP SYN from the far end (10.82.NET.2) to a closed port of ours is the probe: delivered,
+ * it is answered by a reset read from the tap. The write with header `bad` fails with EINVAL,
+ * counts one rx_error and no rx_packet, and gets no reset; then the same frame with header
+ * `good` (what makes `bad` bad, put right) is taken and answered.
+ */
+static void check_malformed(struct __test_metadata *_metadata, FIXTURE_DATA(vnet) *self,
+			    int net, const uint8_t *bad, const uint8_t *good)
+{
+	const int h = self->hlen;
+	const uint16_t sport_bad = 40000 + net, sport_good = 41000 + net;
+	uint8_t mac[ETH_ALEN], f[PKT_MAX];
+	long long errors, packets;
+	size_t len;
+	ssize_t n;
+
+	ASSERT_EQ(0, if_mac(self->name, mac));
+	errors = stat_val(self->name, "rx_errors");
+	packets = stat_val(self->name, "rx_packets");
+	ASSERT_LE(0, errors);
+	ASSERT_LE(0, packets);
+
+	eth_hdr(f, mac, mac_peer, ETHERTYPE_IP);
+	len = ETH_HLEN + build_tcp4_syn(f + ETH_HLEN, v4(net, 2), v4(net, 1), sport_bad, 1);
+	n = write_vnet(self->fd, h, bad, f, len);
+	EXPECT_EQ(-1, n) TH_LOG("the malformed header was taken: %zd", n);
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(errors + 1, stat_val(self->name, "rx_errors"));
+	EXPECT_EQ(packets, stat_val(self->name, "rx_packets"));
+	EXPECT_FALSE(rst_seen(self->fd, h, v4(net, 2), sport_bad, QUIET_MS))
+		TH_LOG("the frame was delivered");
+
+	len = ETH_HLEN + build_tcp4_syn(f + ETH_HLEN, v4(net, 2), v4(net, 1), sport_good, 1);
+	n = write_vnet(self->fd, h, good, f, len);
+	ASSERT_EQ((ssize_t)(h + len), n) TH_LOG("control write: %zd (%s)", n, strerror(errno));
+	EXPECT_TRUE(rst_seen(self->fd, h, v4(net, 2), sport_good, WAIT_MS))
+		TH_LOG("the control frame was not answered");
+	EXPECT_EQ(errors + 1, stat_val(self->name, "rx_errors"));
+	EXPECT_EQ(packets + 1, stat_val(self->name, "rx_packets"));
+}
+
+/* The probe frame: Ethernet, IPv4 and TCP headers, 54 bytes. */
+#define PROBE_LEN	(ETH_HLEN + 40)
+
+/* (a) An unknown gso_type (0x7f, gso_size 1400). Net 7. */
+TEST_F_TIMEOUT(vnet, bad_gso_type, 60)
+{
+	uint8_t bad[VNET_MAX], good[VNET_MAX];
+
+	ASSERT_EQ(0, set_int(self->fd, TAPSVNETHDR, self->hlen));
+	ASSERT_EQ(0, up4(self->name, 7));
+	put_vnet(bad, self->hlen, 0, 0x7f, 0, 1400, 0, 0);
+	put_vnet(good, self->hlen, 0, VIRTIO_NET_HDR_GSO_NONE, 0, 0, 0, 0);
+	check_malformed(_metadata, self, 7, bad, good);
+}
+
+/* (b) NEEDS_CSUM with csum_start + csum_offset + 2 one byte past the frame's end. Net 8. */
+TEST_F_TIMEOUT(vnet, bad_csum_offset, 60)
+{
+	uint8_t bad[VNET_MAX], good[VNET_MAX];
+
+	ASSERT_EQ(0, set_int(self->fd, TAPSVNETHDR, self->hlen));
+	ASSERT_EQ(0, up4(self->name, 8));
+	put_vnet(bad, self->hlen, VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_NONE, 0, 0,
+		 ETH_HLEN + 20, PROBE_LEN - (ETH_HLEN + 20) - 1);
+	put_vnet(good, self->hlen, VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_NONE, 0, 0,
+		 ETH_HLEN + 20, offsetof(struct tcphdr, check));
+	check_malformed(_metadata, self, 8, bad, good);
+}
+
+/* (c) hdr_len one byte longer than the frame. Net 9. */
+TEST_F_TIMEOUT(vnet, bad_hdr_len, 60)
+{
+	uint8_t bad[VNET_MAX], good[VNET_MAX];
+
+	ASSERT_EQ(0, set_int(self->fd, TAPSVNETHDR, self->hlen));
+	ASSERT_EQ(0, up4(self->name, 9));
+	put_vnet(bad, self->hlen, 0, VIRTIO_NET_HDR_GSO_NONE, PROBE_LEN + 1, 0, 0, 0);
+	put_vnet(good, self->hlen, 0, VIRTIO_NET_HDR_GSO_NONE, PROBE_LEN, 0, 0, 0);
+	check_malformed(_metadata, self, 9, bad, good);
+}
+
+/* (d) gso_type TCPV4 with gso_size 0. Net 10. */
+TEST_F_TIMEOUT(vnet, bad_gso_size, 60)
+{
+	uint8_t bad[VNET_MAX], good[VNET_MAX];
+
+	ASSERT_EQ(0, set_int(self->fd, TAPSVNETHDR, self->hlen));
+	ASSERT_EQ(0, up4(self->name, 10));
+	put_vnet(bad, self->hlen, 0, VIRTIO_NET_HDR_GSO_TCPV4, 0, 0, 0, 0);
+	put_vnet(good, self->hlen, 0, VIRTIO_NET_HDR_GSO_TCPV4, 0, 1400, 0, 0);
+	check_malformed(_metadata, self, 10, bad, good);
+}
+
+TEST_HARNESS_MAIN
