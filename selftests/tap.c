@@ -2214,4 +2214,76 @@ TEST_F_TIMEOUT(tap_param, up_on_open, 120)
 	self->fd = -1;
 }
 
+/* Runs a shell command; its standard output goes to out (NUL-terminated). */
+static int __attribute__((format(printf, 3, 4))) cmd_output(char *out, size_t size,
+							      const char *fmt, ...)
+{
+	char cmd[512];
+	size_t len = 0, n;
+	va_list ap;
+	FILE *p;
+	int status;
+
+	out[0] = 0;
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	while (len + 1 < size && (n = fread(out + len, 1, size - 1 - len, p)) > 0)
+		len += n;
+	out[len] = 0;
+	status = pclose(p);
+	if (status == -1 || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+/* ethtool: driver info; 1000 Mb/s full duplex; link detected while a file is open (vmnet stays
+ * up after close, so its link state shows the difference). */
+TEST_F_TIMEOUT(tap, ethtool, 60)
+{
+	char out[4096], name[IFNAMSIZ];
+	int fd;
+
+	ASSERT_EQ(0, cmd_output(out, sizeof(out), "ethtool -i %s", self->name));
+	EXPECT_NE(NULL, strstr(out, "driver: tuntap_rs\n")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "bus-info: tap\n")) TH_LOG("%s", out);
+	ASSERT_EQ(0, ip("link set %s up", self->name));
+	ASSERT_EQ(0, cmd_output(out, sizeof(out), "ethtool %s", self->name));
+	EXPECT_NE(NULL, strstr(out, "Speed: 1000Mb/s")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "Duplex: Full")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "Link detected: yes")) TH_LOG("%s", out);
+
+	fd = open_unit(self, "/dev/vmnet", false, name);
+	ASSERT_LE(0, fd) TH_LOG("open /dev/vmnet: %s", strerror(-fd));
+	ASSERT_EQ(0, ip("link set %s up", name));
+	ASSERT_EQ(0, cmd_output(out, sizeof(out), "ethtool %s", name));
+	EXPECT_NE(NULL, strstr(out, "Link detected: yes")) TH_LOG("%s", out);
+	close_unit(self, fd);
+	/* Closed, still up (vmnet): no link. */
+	EXPECT_EQ(IFF_UP, if_flags(name) & IFF_UP);
+	ASSERT_EQ(0, cmd_output(out, sizeof(out), "ethtool %s", name));
+	EXPECT_NE(NULL, strstr(out, "Link detected: no")) TH_LOG("%s", out);
+	destroy_unit(name);
+}
+
+/* The interface's address can be changed (FreeBSD: ifconfig tapN ether); the remote MAC on the
+ * file is a separate value and does not follow. */
+TEST_F(tap, set_mac_address)
+{
+	static const uint8_t want[ETH_ALEN] = { 0x02, 0xaa, 0xbb, 0xcc, 0xdd, 0xee };
+	uint8_t mac[ETH_ALEN], remote[32];
+
+	ASSERT_EQ(0, ioctl(self->fd, SIOCGIFADDR, remote));
+	ASSERT_EQ(0, ip("link set %s address 02:aa:bb:cc:dd:ee", self->name));
+	ASSERT_EQ(0, if_mac(self->name, mac));
+	EXPECT_EQ(0, memcmp(mac, want, ETH_ALEN));
+	EXPECT_NE(0, ip_quiet("link set %s address 01:00:00:00:00:01", self->name));
+	memset(mac, 0, sizeof(mac));
+	ASSERT_EQ(0, ioctl(self->fd, SIOCGIFADDR, mac));
+	EXPECT_EQ(0, memcmp(mac, remote, ETH_ALEN));
+}
+
 TEST_HARNESS_MAIN
