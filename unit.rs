@@ -181,6 +181,28 @@ mod cmd {
     pub(super) const FIOGETOWN: u32 = 0x8903;
 }
 
+/// An ioctl's argument: a user pointer to the ioctl's data.
+#[derive(Clone, Copy)]
+struct Arg(usize);
+
+impl Arg {
+    /// The `size` bytes the argument points at.
+    fn slice(self, size: usize) -> UserSlice {
+        UserSlice::new(UserPtr::from_addr(self.0), size)
+    }
+
+    /// Reads the `int` the argument points at.
+    fn int(self) -> Result<i32> {
+        self.slice(4).reader().read::<i32>()
+    }
+
+    /// Stores an `int` where the argument points; the ioctl then returns 0.
+    fn put_int(self, value: i32) -> Result<isize> {
+        self.slice(4).writer().write(&value)?;
+        Ok(0)
+    }
+}
+
 /// `EPOLL*` bits.
 mod epoll {
     pub(super) const IN: u32 = 0x1;
@@ -666,8 +688,10 @@ impl Unit {
 
     /// The ioctls (FreeBSD `tunioctl`): those of the unit's link layer, then the common ones.
     fn ioctl(&self, file: &File, cmd: u32, arg: usize, compat: bool) -> Result<isize> {
+        let value = arg;
+        let arg = Arg(arg);
         let specific = if self.is_l2() {
-            self.ioctl_l2(cmd, arg)
+            self.ioctl_l2(cmd, arg, value)
         } else {
             self.ioctl_l3(cmd, arg)
         };
@@ -678,12 +702,11 @@ impl Unit {
     }
 
     /// tap and vmnet ioctls: VMware's flags, the remote MAC address, virtio-net headers.
-    fn ioctl_l2(&self, cmd: u32, arg: usize) -> Result<isize> {
-        let user = |size| UserSlice::new(UserPtr::from_addr(arg), size);
-        let mac_slice = || user(6);
+    /// `value` is the raw argument, for the one ioctl that takes it by value.
+    fn ioctl_l2(&self, cmd: u32, arg: Arg, value: usize) -> Result<isize> {
         match cmd {
             cmd::TAPSVNETHDR => {
-                let len = match user(4).reader().read::<i32>()? {
+                let len = match arg.int()? {
                     0 => 0,
                     10 => 10,
                     12 => 12,
@@ -696,13 +719,12 @@ impl Unit {
                 Ok(0)
             }
             cmd::TAPGVNETHDR => {
-                let len = self.io.lock().vnet_hdr as i32;
-                user(4).writer().write(&len)?;
-                Ok(0)
+                let len = self.io.lock().vnet_hdr;
+                arg.put_int(len as i32)
             }
             cmd::VMIO_SIOCSIFFLAGS => {
                 // The flags are the argument itself (FreeBSD's value-argument ioctl).
-                let requested = (arg as u32) & VMIO_FLAG_MASK & !IFF_CANTCHANGE;
+                let requested = (value as u32) & VMIO_FLAG_MASK & !IFF_CANTCHANGE;
                 let _ctl = self.ctl.lock();
                 let rtnl = Rtnl::lock();
                 let kept = self.netdev.flags() & IFF_CANTCHANGE;
@@ -712,12 +734,12 @@ impl Unit {
             }
             cmd::SIOCGIFADDR => {
                 let mac = self.io.lock().remote_mac;
-                mac_slice().writer().write_slice(&mac)?;
+                arg.slice(6).writer().write_slice(&mac)?;
                 Ok(0)
             }
             cmd::SIOCSIFADDR => {
                 let mut mac = [0u8; 6];
-                mac_slice().reader().read_slice(&mut mac)?;
+                arg.slice(6).reader().read_slice(&mut mac)?;
                 self.io.lock().remote_mac = mac;
                 Ok(0)
             }
@@ -726,16 +748,10 @@ impl Unit {
     }
 
     /// tun ioctls: framing, interface mode, owner.
-    fn ioctl_l3(&self, cmd: u32, arg: usize) -> Result<isize> {
-        let user = |size| UserSlice::new(UserPtr::from_addr(arg), size);
-        let read_int = || -> Result<i32> { user(4).reader().read::<i32>() };
-        let write_int = |v: i32| -> Result<isize> {
-            user(4).writer().write(&v)?;
-            Ok(0)
-        };
+    fn ioctl_l3(&self, cmd: u32, arg: Arg) -> Result<isize> {
         match cmd {
             cmd::TUNSLMODE => {
-                let on = read_int()? != 0;
+                let on = arg.int()? != 0;
                 let mut io = self.io.lock();
                 io.lmode = on;
                 if on {
@@ -744,7 +760,7 @@ impl Unit {
                 Ok(0)
             }
             cmd::TUNSIFHEAD => {
-                let on = read_int()? != 0;
+                let on = arg.int()? != 0;
                 let mut io = self.io.lock();
                 io.ifhead = on;
                 if on {
@@ -755,9 +771,9 @@ impl Unit {
             // Each value is read under the spinlock, then copied out after it is released.
             cmd::TUNGIFHEAD => {
                 let ifhead = self.io.lock().ifhead;
-                write_int(i32::from(ifhead))
+                arg.put_int(i32::from(ifhead))
             }
-            cmd::TUNSIFMODE => self.set_mode(read_int()?).map(|()| 0),
+            cmd::TUNSIFMODE => self.set_mode(arg.int()?).map(|()| 0),
             cmd::TUNSIFPID => {
                 self.io.lock().pid = current_pid();
                 Ok(0)
@@ -767,25 +783,19 @@ impl Unit {
     }
 
     /// The ioctls of every unit.
-    fn ioctl_common(&self, file: &File, cmd: u32, arg: usize, compat: bool) -> Result<isize> {
-        let user = |size| UserSlice::new(UserPtr::from_addr(arg), size);
-        let read_int = || -> Result<i32> { user(4).reader().read::<i32>() };
-        let write_int = |v: i32| -> Result<isize> {
-            user(4).writer().write(&v)?;
-            Ok(0)
-        };
+    fn ioctl_common(&self, file: &File, cmd: u32, arg: Arg, compat: bool) -> Result<isize> {
         match cmd {
             cmd::TUNSTRANSIENT => {
-                let on = read_int()? != 0;
+                let on = arg.int()? != 0;
                 self.io.lock().transient = on;
                 Ok(0)
             }
             cmd::TUNGTRANSIENT => {
                 let transient = self.io.lock().transient;
-                write_int(i32::from(transient))
+                arg.put_int(i32::from(transient))
             }
             cmd::TUNSIFINFO => {
-                let info = user(8).reader().read::<[u8; 8]>()?;
+                let info = arg.slice(8).reader().read::<[u8; 8]>()?;
                 self.set_info(&info).map(|()| 0)
             }
             cmd::TUNGIFINFO => {
@@ -795,30 +805,30 @@ impl Unit {
                 info[0..4].copy_from_slice(&baudrate.to_ne_bytes());
                 info[4..6].copy_from_slice(&mtu.to_ne_bytes());
                 info[6] = self.kind.driver().iftype;
-                user(8).writer().write(&info)?;
+                arg.slice(8).writer().write(&info)?;
                 Ok(0)
             }
             cmd::TUNSDEBUG => {
-                DEBUG.store(read_int()?, Ordering::Relaxed);
+                DEBUG.store(arg.int()?, Ordering::Relaxed);
                 Ok(0)
             }
-            cmd::TUNGDEBUG => write_int(DEBUG.load(Ordering::Relaxed)),
-            cmd::TUNGIFNAME if !compat => self.write_name(user(cmd::IFREQ_SIZE)),
-            cmd::TUNGIFNAME_COMPAT if compat => self.write_name(user(cmd::IFREQ_SIZE_COMPAT)),
+            cmd::TUNGDEBUG => arg.put_int(DEBUG.load(Ordering::Relaxed)),
+            cmd::TUNGIFNAME if !compat => self.write_name(arg.slice(cmd::IFREQ_SIZE)),
+            cmd::TUNGIFNAME_COMPAT if compat => self.write_name(arg.slice(cmd::IFREQ_SIZE_COMPAT)),
             cmd::FIONREAD => {
                 let next = {
                     let io = self.io.lock();
                     io.queue.peek_len().map_or(0, |len| len + io.vnet_hdr)
                 };
-                write_int(i32::try_from(next).unwrap_or(i32::MAX))
+                arg.put_int(i32::try_from(next).unwrap_or(i32::MAX))
             }
-            cmd::FIOSETOWN => cdev::set_owner(file, read_int()?).map(|()| 0),
-            cmd::FIOGETOWN => write_int(cdev::owner(file)),
+            cmd::FIOSETOWN => cdev::set_owner(file, arg.int()?).map(|()| 0),
+            cmd::FIOGETOWN => arg.put_int(cdev::owner(file)),
             cmd::TIOCSPGRP => {
-                let pgrp = read_int()?;
+                let pgrp = arg.int()?;
                 cdev::set_owner(file, pgrp.checked_neg().ok_or(EINVAL)?).map(|()| 0)
             }
-            cmd::TIOCGPGRP => write_int(-cdev::owner(file)),
+            cmd::TIOCGPGRP => arg.put_int(-cdev::owner(file)),
             _ => Err(ENOTTY),
         }
     }
