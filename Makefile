@@ -13,6 +13,7 @@
 #   make rust-analyzer    write rust-project.json for editors
 #   make modules_install  install into /lib/modules of the KDIR kernel
 #   make selftests        build the selftest programs only
+#   make bench            build the release kernel (once), boot it, benchmark both drivers
 #   make clean
 
 TOP := $(CURDIR)
@@ -33,7 +34,7 @@ endif
 RUST_SOURCES := tuntap_rs.rs cdev.rs netdev.rs clone.rs unit.rs sys.rs
 KBUILD_ARGS = -C $(KDIR) M=$(TOP) RUST_LIB_SRC=$(RUST_LIB_SRC)
 
-.PHONY: all modules clippy fmt-check fmt rust-analyzer modules_install setup selftests run check clean
+.PHONY: bench all modules clippy fmt-check fmt rust-analyzer modules_install setup selftests run check clean
 
 all: modules
 
@@ -73,6 +74,21 @@ check:
 	$(SCRIPTS)/setup.sh
 	kdir=$$($(KDIR_CMD)) && $(MAKE) KDIR=$$kdir modules selftests && \
 		$(SCRIPTS)/check.sh $$kdir $(TESTS)
+
+# The benchmark: release kernel, the module built for it into bench/out, one VM boot with one
+# vCPU, both drivers interleaved. Prints the table and keeps it in bench/out/results.txt.
+BENCH_REPS ?= 10
+BENCH_COUNT ?= 2000
+bench:
+	$(SCRIPTS)/setup.sh
+	rkdir=$$($(SCRIPTS)/kernel.sh release) && mkdir -p bench/out/module && \
+		$(MAKE) -C $$rkdir M=$(TOP) MO=$(TOP)/bench/out/module RUST_LIB_SRC=$(RUST_LIB_SRC) modules && \
+		$(CC) -O2 -Wall -Wextra -I$(TOP)/include -o bench/out/tunbench bench/tunbench.c && \
+		cp $$rkdir/drivers/net/tun.ko bench/out/tun.ko && \
+		$(SCRIPTS)/vm --kdir $$rkdir --module $(TOP)/bench/out/module/tuntap_rs.ko --cpus 1 \
+			--log bench/out/console.log -- $(TOP)/bench/run.sh $(TOP)/bench/out/tunbench \
+			$(BENCH_REPS) $(BENCH_COUNT) $(TOP)/bench/out/tun.ko && \
+		bench/summarize.py bench/out/console.log | tee bench/out/results.txt
 
 clean:
 	$(MAKE) $(KBUILD_ARGS) clean

@@ -12,7 +12,9 @@
  * H = 10 and with H = 12 (the fixture's variants).
  *
  * Needs root (CAP_NET_ADMIN, CAP_SYS_ADMIN for unshare), the module loaded, iproute2's `ip`
- * and `ethtool`. Every unit a test creates is transient. Tests that configure addresses in
+ * and `ethtool`; `udevadm`, where udev runs, to let it finish with a new tap (it may replace
+ * the tap's random address) before a test reads the address. Every unit a test creates is
+ * transient. Tests that configure addresses in
  * the initial network namespace use subnets of their own, 10.82.<net>.0/24, numbered as the
  * comment before each test says; the made-up far end is 10.82.<net>.2 at 02:00:00:00:00:02.
  * The TCP stream runs between 10.81.0.1 and 10.81.0.2, each in a network namespace of its own.
@@ -283,6 +285,18 @@ static long long snmp_udp(const char *field)
 	}
 	fclose(f);
 	return ret;
+}
+
+/*
+ * Waits for udev to have handled the events queued so far. A new tap has a random address,
+ * which udev's MACAddressPolicy=persistent (systemd's 99-default.link) replaces a little
+ * later: tests read the address only after this (and after bringing the tap up).
+ */
+static void udev_settle(void)
+{
+	int r = system("udevadm settle --timeout=10 >/dev/null 2>&1");
+
+	(void)r;
 }
 
 /* Opens /dev/NAME, makes the unit transient and closes it: destroys a left-over unit. */
@@ -756,6 +770,7 @@ FIXTURE_SETUP(vnet)
 	memcpy(self->name, ifr.ifr_name, IFNAMSIZ);
 	self->name[IFNAMSIZ - 1] = 0;
 	ASSERT_EQ(0, strncmp(self->name, "tap", 3)) TH_LOG("TAPGIFNAME gave '%s'", self->name);
+	udev_settle();
 }
 
 /* Closes the taps the children opened (destroying them), then ends the children. */
@@ -995,9 +1010,9 @@ TEST_F_TIMEOUT(vnet, read_format, 60)
 
 	for (size_t i = 0; i < sizeof(data); i++)
 		data[i] = (uint8_t)(i * 3 + 1);
-	ASSERT_EQ(0, if_mac(self->name, mac));
 	ASSERT_EQ(0, set_int(self->fd, TAPSVNETHDR, h));
 	ASSERT_EQ(0, up4(self->name, 1));
+	ASSERT_EQ(0, if_mac(self->name, mac));
 
 	ASSERT_EQ(0, send_udp4(v4(1, 2), 1000, data, sizeof(data)));
 	ASSERT_TRUE(wait_readable(self->fd, WAIT_MS)) TH_LOG("no frame came");
@@ -1043,22 +1058,27 @@ TEST_F_TIMEOUT(vnet, read_format, 60)
 	EXPECT_TRUE(arp) TH_LOG("no ARP request was read");
 }
 
-/* A read buffer shorter than the header fails with EINVAL; the unit reads on. Net 2. */
+/*
+ * A read buffer shorter than the header fails with EINVAL (whether the frame is then dropped,
+ * as Linux's tun does, is not checked); the unit reads on. Net 2.
+ */
 TEST_F_TIMEOUT(vnet, short_read, 60)
 {
 	const int h = self->hlen;
+	const size_t sizes[] = { (size_t)h - 1, 1 };
 	uint8_t data[64], buf[VNET_MAX + PKT_MAX];
 	ssize_t n;
 
 	memset(data, 's', sizeof(data));
 	ASSERT_EQ(0, set_int(self->fd, TAPSVNETHDR, h));
 	ASSERT_EQ(0, up4(self->name, 2));
-	ASSERT_EQ(0, send_udp4(v4(2, 2), 2000, data, sizeof(data)));
-	ASSERT_TRUE(wait_readable(self->fd, WAIT_MS)) TH_LOG("no frame came");
-	EXPECT_EQ(-1, read(self->fd, buf, (size_t)h - 1));
-	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(-1, read(self->fd, buf, 1));
-	EXPECT_EQ(EINVAL, errno);
+	for (size_t i = 0; i < ARRAY_SIZE(sizes); i++) {
+		/* A frame is queued: the short read does not block. */
+		ASSERT_EQ(0, send_udp4(v4(2, 2), 2000, data, sizeof(data)));
+		ASSERT_TRUE(wait_readable(self->fd, WAIT_MS)) TH_LOG("no frame came");
+		EXPECT_EQ(-1, read(self->fd, buf, sizes[i])) TH_LOG("%zu bytes", sizes[i]);
+		EXPECT_EQ(EINVAL, errno);
+	}
 
 	ASSERT_EQ(0, send_udp4(v4(2, 2), 2001, data, sizeof(data)));
 	n = read_udp4_vnet(self->fd, h, buf, sizeof(buf), v4(2, 2), 2001, WAIT_MS);
@@ -1085,9 +1105,9 @@ TEST_F_TIMEOUT(vnet, write_format, 60)
 
 	for (size_t i = 0; i < sizeof(data); i++)
 		data[i] = (uint8_t)(i * 11 + 5);
-	ASSERT_EQ(0, if_mac(self->name, mac));
 	ASSERT_EQ(0, set_int(self->fd, TAPSVNETHDR, h));
 	ASSERT_EQ(0, up4(self->name, 3));
+	ASSERT_EQ(0, if_mac(self->name, mac));
 	s = udp_listen(3000);
 	ASSERT_LE(0, s) TH_LOG("bind 0.0.0.0:3000: %s", strerror(-s));
 	len = build_udp4_frame(f, mac, mac_peer, v4(3, 2), v4(3, 1), 3001, 3000, data,
@@ -1234,9 +1254,9 @@ TEST_F_TIMEOUT(vnet, csum_partial_in, 60)
 
 	for (size_t i = 0; i < sizeof(data); i++)
 		data[i] = (uint8_t)(i * 13 + 7);
-	ASSERT_EQ(0, if_mac(self->name, mac));
 	ASSERT_EQ(0, set_int(self->fd, TAPSVNETHDR, h));
 	ASSERT_EQ(0, up4(self->name, 6));
+	ASSERT_EQ(0, if_mac(self->name, mac));
 	s = udp_listen(6000);
 	ASSERT_LE(0, s) TH_LOG("bind 0.0.0.0:6000: %s", strerror(-s));
 	len = build_udp4_frame(f, mac, mac_peer, v4(6, 2), v4(6, 1), 6001, 6000, data,
@@ -1709,10 +1729,10 @@ TEST_F_TIMEOUT(vnet, bad_gso_size, 60)
 }
 
 /*
- * A TSO frame whose header has no NEEDS_CSUM (its checksum complete): the kernel finds the
- * transport header by dissecting the frame (virtio_net_hdr_to_skb() as Linux's tap uses it,
- * which sets the network header at ETH_HLEN first). A 3000-byte TCP segment, gso_size 1000,
- * to a closed port is taken and answered with a reset. Net 11.
+ * A TSO frame whose header has no NEEDS_CSUM (its checksum complete): virtio_net_hdr_to_skb()
+ * finds the transport header by dissecting the frame from its network header, which the
+ * caller sets at ETH_HLEN first (Linux's tap does). A 3000-byte TCP segment, gso_size 1000,
+ * to a closed port is taken, as Linux's tap takes it, and answered with a reset. Net 11.
  */
 TEST_F_TIMEOUT(vnet, gso_without_needs_csum, 60)
 {
@@ -1724,9 +1744,9 @@ TEST_F_TIMEOUT(vnet, gso_without_needs_csum, 60)
 
 	for (size_t i = 0; i < sizeof(data); i++)
 		data[i] = (uint8_t)(i * 7 + 3);
-	ASSERT_EQ(0, if_mac(self->name, mac));
 	ASSERT_EQ(0, set_int(self->fd, TAPSVNETHDR, h));
 	ASSERT_EQ(0, up4(self->name, 11));
+	ASSERT_EQ(0, if_mac(self->name, mac));
 	errors = stat_val(self->name, "rx_errors");
 	eth_hdr(f, mac, mac_peer, ETHERTYPE_IP);
 	len = ETH_HLEN + build_tcp4(f + ETH_HLEN, v4(11, 2), v4(11, 1), 11001, 1, false, data,
