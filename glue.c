@@ -343,6 +343,10 @@ int tuntap_rs_skb_vnet_hdr_from(const struct sk_buff *skb, void *hdr)
 
 int tuntap_rs_skb_vnet_hdr_to(struct sk_buff *skb, const void *hdr)
 {
+	/* The frame starts with its Ethernet header, as Linux's tap sets it up. */
+	skb_reset_mac_header(skb);
+	if (skb->len >= ETH_HLEN)
+		skb_set_network_header(skb, ETH_HLEN);
 	return virtio_net_hdr_to_skb(skb, hdr, true);
 }
 

@@ -394,12 +394,19 @@ impl Unit {
             }
             self.netdev.set_carrier(false);
         }
-        {
+        let had_vnet_hdr = {
             let mut io = self.io.lock();
             io.open = false;
             if owner {
                 io.pid = 0;
             }
+            // Every close forgets the virtio-net header (FreeBSD `tunclose`), and with it the
+            // offloads.
+            core::mem::take(&mut io.vnet_hdr) != 0
+        };
+        if had_vnet_hdr {
+            let rtnl = Rtnl::lock();
+            self.netdev.update_features(&rtnl);
         }
         self.readable.notify_all();
         transient
@@ -602,7 +609,7 @@ impl Unit {
         if !wanted {
             drop(skb);
             self.netdev.count(Counter::RxDropped);
-            return Ok(len);
+            return Ok(len + vnet);
         }
         self.netdev.count_rx(len);
         self.netdev.receive_eth(skb);

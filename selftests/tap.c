@@ -904,6 +904,10 @@ FIXTURE_SETUP(tap)
 	self->name[IFNAMSIZ - 1] = 0;
 	self->unit = unit_of("tap", self->name);
 	ASSERT_LE(0, self->unit) TH_LOG("TAPGIFNAME gave '%s'", self->name);
+	/* udev may give a new interface another address (MACAddressPolicy): let it finish. */
+	if (system("udevadm settle -t 5 2>/dev/null")) {
+		/* No udev: nothing to wait for. */
+	}
 }
 
 FIXTURE_TEARDOWN(tap)
@@ -968,6 +972,10 @@ static int open_unit(FIXTURE_DATA(tap) *self, const char *path, bool transient,
 	}
 	if (transient && ioctl(fd, TAPSTRANSIENT, &one))
 		return -errno;
+	/* udev may give a new interface another address (MACAddressPolicy): let it finish. */
+	if (system("udevadm settle -t 5 2>/dev/null")) {
+		/* No udev: nothing to wait for. */
+	}
 	return fd;
 }
 
@@ -1687,6 +1695,11 @@ TEST_F(tap, remote_mac)
 
 	fd = open_unit(self, "/dev/tap", false, name);
 	ASSERT_LE(0, fd) TH_LOG("open: %s", strerror(-fd));
+	/* udev may replace a new interface's address after the copy was taken: open again. */
+	close_unit(self, fd);
+	snprintf(path, sizeof(path), "/dev/%s", name);
+	fd = open_unit(self, path, false, name);
+	ASSERT_LE(0, fd) TH_LOG("reopen %s: %s", path, strerror(-fd));
 	ASSERT_EQ(0, if_mac(name, mac));
 	ASSERT_NE(0, memcmp(mac, set, ETH_ALEN));
 	memset(buf, 0xa5, sizeof(buf));

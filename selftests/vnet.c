@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * tuntap_rs virtio-net header tests: TAPSVNETHDR/TAPGVNETHDR on a tap, as a FreeBSD 15 client
- * (bhyve, a VM monitor) uses them, through the project's <net/if_tap.h> (included first).
+ * (a VM monitor's network backend) uses them, through the project's <net/if_tap.h> (included
+ * first).
  *
  * With a header length H of 10 (struct virtio_net_hdr) or 12 (struct virtio_net_hdr_mrg_rxbuf),
  * every frame read or written is preceded by H bytes of little-endian virtio-net header, and
@@ -14,9 +15,9 @@
  * Needs root (CAP_NET_ADMIN, CAP_SYS_ADMIN for unshare), the module loaded, iproute2's `ip`
  * and `ethtool`; `udevadm`, where udev runs, to let it finish with a new tap (it may replace
  * the tap's random address) before a test reads the address. Every unit a test creates is
- * transient. Tests that configure addresses in
- * the initial network namespace use subnets of their own, 10.82.<net>.0/24, numbered as the
- * comment before each test says; the made-up far end is 10.82.<net>.2 at 02:00:00:00:00:02.
+ * transient. Tests that configure addresses in the initial network namespace use subnets of
+ * their own, 10.82.<net>.0/24, numbered as the comment before each test says; the made-up far
+ * end is 10.82.<net>.2 at 02:00:00:00:00:02.
  * The TCP stream runs between 10.81.0.1 and 10.81.0.2, each in a network namespace of its own.
  */
 #define _GNU_SOURCE
@@ -206,6 +207,20 @@ static int if_mac(const char *name, uint8_t mac[ETH_ALEN])
 	else
 		memcpy(mac, ifr.ifr_hwaddr.sa_data, ETH_ALEN);
 	close(s);
+	return ret;
+}
+
+/* Writes `val` to the file at `path`; 0 or -errno. */
+static int write_file(const char *path, const char *val)
+{
+	int fd, ret = 0;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) != (ssize_t)strlen(val))
+		ret = -errno;
+	close(fd);
 	return ret;
 }
 
@@ -1416,7 +1431,9 @@ static void tcp_server(int ls, struct ns_result *res)
 
 /*
  * A child: a network namespace of its own with a tap in it (opened there, so created there),
- * header `hlen`, 10.81.0.HOST/24, up; host 2 also listens on TSO_PORT. It sends the tap's file
+ * header `hlen`, 10.81.0.HOST/24, up; host 2 also listens on TSO_PORT. Host 1, the sender,
+ * builds TSO frames of at least 16 segments once its window allows (tcp_min_tso_segs, of its
+ * namespace only): otherwise their size follows the pacing rate, low in a slow VM. It sends the tap's file
  * to the parent over `ctl`, waits for a byte, runs its side of the stream, reports, and waits
  * for the parent to close `ctl` (the tap is destroyed by then).
  */
@@ -1435,6 +1452,8 @@ static void ns_child(int ctl, int host, int hlen)
 		ns_fail(&r.err, r.step, "unshare", errno);
 	else if (set_disable_ipv6("default", "1"))
 		ns_fail(&r.err, r.step, "disable_ipv6", errno);
+	else if (host == 1 && write_file("/proc/sys/net/ipv4/tcp_min_tso_segs", "16"))
+		ns_fail(&r.err, r.step, "tcp_min_tso_segs", errno);
 	else if ((fd = open("/dev/tap", O_RDWR | O_CLOEXEC)) < 0)
 		ns_fail(&r.err, r.step, "open /dev/tap", errno);
 	else if (ioctl(fd, TAPSTRANSIENT, &one))
