@@ -1885,7 +1885,8 @@ TEST_F_TIMEOUT(tap, bridge_with_veth, 120)
 
 	ASSERT_EQ(0, ip("link add br-tt type bridge"));
 	track_link(self, "br-tt");
-	ASSERT_EQ(0, ip("link add vtt0 type veth peer name vtt1"));
+	/* A set address (not random), so udev leaves it alone (MACAddressPolicy). */
+	ASSERT_EQ(0, ip("link add vtt0 type veth peer name vtt1 address 02:00:00:00:aa:01"));
 	track_link(self, "vtt0");
 	ASSERT_EQ(0, no_ipv6("br-tt"));
 	ASSERT_EQ(0, no_ipv6("vtt0"));
