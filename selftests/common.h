@@ -1,12 +1,41 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Helpers shared by the tuntap_rs selftests. */
+/*
+ * Helpers shared by the tuntap_rs selftests. Included last, after the test's own headers (the
+ * project's <net/if_tun.h> or <net/if_tap.h> first, as glibc wants <net/if.h> before any
+ * <linux/if.h>) and "kselftest_harness.h"; nothing here uses the harness. The helpers a test may
+ * not use are marked unused: no warning for them where they are not.
+ */
 #ifndef TUNTAP_RS_SELFTESTS_COMMON_H
 #define TUNTAP_RS_SELFTESTS_COMMON_H
 
+#include <net/if_tun.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <net/ethernet.h>
+#include <net/if_arp.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <netinet/udp.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/capability.h>
+
+/* ---- Children and capabilities ------------------------------------------------------------ */
 
 /* Runs `fn(arg)` in a child and returns what the child returned (an errno or 0). */
 static inline int in_child(int (*fn)(const void *), const void *arg)
@@ -31,6 +60,571 @@ static inline int drop_net_admin(void)
 		return -1;
 	data[CAP_TO_INDEX(CAP_NET_ADMIN)].effective &= ~CAP_TO_MASK(CAP_NET_ADMIN);
 	return syscall(__NR_capset, &hdr, data);
+}
+
+/*
+ * Without CAP_NET_ADMIN (for in_child()): opens `path` (a cloning node); 0 or the errno. Should
+ * it work, the unit is not left behind.
+ */
+__attribute__((unused))
+static int clone_without_net_admin(const void *path)
+{
+	int fd, one = 1;
+
+	if (drop_net_admin())
+		return 255;
+	fd = open(path, O_RDWR);
+	if (fd < 0)
+		return errno;
+	/* Should not have worked; do not leave the unit behind. */
+	ioctl(fd, TUNSTRANSIENT, &one);
+	close(fd);
+	return 0;
+}
+
+/*
+ * Without CAP_NET_ADMIN (for in_child()): opens `path` (an existing unit's node, or a cloning
+ * node where that is allowed) read-write and closes it; 0 or the errno.
+ */
+__attribute__((unused))
+static int open_without_net_admin(const void *path)
+{
+	int fd;
+
+	if (drop_net_admin())
+		return 255;
+	fd = open(path, O_RDWR);
+	if (fd < 0)
+		return errno;
+	close(fd);
+	return 0;
+}
+
+/*
+ * Opens /dev/NAME, makes the unit transient and closes it: destroys a left-over unit (tun, tap
+ * or vmnet: TAPSTRANSIENT is TUNSTRANSIENT).
+ */
+__attribute__((unused))
+static void destroy_unit(const char *name)
+{
+	char path[64];
+	int fd, one = 1;
+
+	if (!name[0])
+		return;
+	snprintf(path, sizeof(path), "/dev/%s", name);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	ioctl(fd, TUNSTRANSIENT, &one);
+	close(fd);
+}
+
+/* ---- The module --------------------------------------------------------------------------- */
+
+__attribute__((unused))
+static int module_unload(void)
+{
+	if (syscall(__NR_delete_module, "tuntap_rs", O_NONBLOCK) == 0)
+		return 0;
+	return -errno;
+}
+
+/* Loads tuntap_rs.ko (TUNTAP_KO) with module parameters `params` ("" for the defaults). */
+__attribute__((unused))
+static int module_load(const char *params)
+{
+	const char *ko = getenv("TUNTAP_KO");
+	int fd, ret = 0;
+
+	if (!ko)
+		return -ENOENT;
+	fd = open(ko, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (syscall(__NR_finit_module, fd, params, 0) != 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* Unloads and loads again (destroying every unit); no file of the module may be open. */
+__attribute__((unused))
+static int module_reload(const char *params)
+{
+	int ret = module_unload();
+
+	if (ret && ret != -ENOENT)
+		return ret;
+	return module_load(params);
+}
+
+/* ---- Time --------------------------------------------------------------------------------- */
+
+__attribute__((unused))
+static unsigned long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000ULL +
+	       (unsigned long long)ts.tv_nsec / 1000000ULL;
+}
+
+/* Milliseconds left until `deadline` (a now_ms() value), 0 if it has passed. */
+__attribute__((unused))
+static int ms_left(unsigned long long deadline)
+{
+	unsigned long long now = now_ms();
+
+	return now >= deadline ? 0 : (int)(deadline - now);
+}
+
+/* ---- Commands ----------------------------------------------------------------------------- */
+
+/* Formats `ip ARGS` into cmd; false if it does not fit. */
+__attribute__((unused))
+static bool ip_cmd(char *cmd, size_t size, const char *fmt, va_list ap)
+{
+	int n = snprintf(cmd, size, "ip ");
+
+	n += vsnprintf(cmd + n, size - n, fmt, ap);
+	return n < (int)size - 20;
+}
+
+/* Runs `ip ARGS` through the shell; returns its exit status (-1 if it did not exit). */
+__attribute__((unused))
+static int ip_run(bool quiet, const char *fmt, va_list ap)
+{
+	char cmd[512];
+	int status;
+
+	if (!ip_cmd(cmd, sizeof(cmd), fmt, ap))
+		return -1;
+	strcat(cmd, quiet ? " >/dev/null 2>&1" : " >/dev/null");
+	status = system(cmd);
+	if (status == -1 || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+/* `ip ...`; its error messages, if any, go to the test log. */
+__attribute__((unused))
+static int __attribute__((format(printf, 1, 2))) ip(const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = ip_run(false, fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+/* `ip ...` that is expected to fail, or may: no output at all. */
+__attribute__((unused))
+static int __attribute__((format(printf, 1, 2))) ip_quiet(const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = ip_run(true, fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+/* Runs `cmd` through the shell, its standard output in out (NUL-terminated); its exit status. */
+__attribute__((unused))
+static int popen_output(const char *cmd, char *out, size_t size)
+{
+	size_t len = 0, n;
+	FILE *p;
+	int status;
+
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	while (len + 1 < size && (n = fread(out + len, 1, size - 1 - len, p)) > 0)
+		len += n;
+	out[len] = 0;
+	status = pclose(p);
+	if (status == -1 || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+/* `CMD` with its standard output in out (NUL-terminated); returns its exit status. */
+__attribute__((unused))
+static int __attribute__((format(printf, 3, 4))) cmd_output(char *out, size_t size,
+							    const char *fmt, ...)
+{
+	char cmd[512];
+	va_list ap;
+	int c;
+
+	out[0] = 0;
+	va_start(ap, fmt);
+	c = vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	if (c < 0 || c >= (int)sizeof(cmd))
+		return -1;
+	return popen_output(cmd, out, size);
+}
+
+/* ---- sysfs, procfs, interfaces ------------------------------------------------------------ */
+
+/* Reads /sys/class/net/IFNAME/ATTR as a number (decimal, or 0x... for `flags`); -1 on error. */
+__attribute__((unused))
+static long long sys_val(const char *ifname, const char *attr)
+{
+	char path[128], buf[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/%s", ifname, attr);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	return strtoll(buf, NULL, 0);
+}
+
+__attribute__((unused))
+static long long stat_val(const char *ifname, const char *counter)
+{
+	char attr[64];
+
+	snprintf(attr, sizeof(attr), "statistics/%s", counter);
+	return sys_val(ifname, attr);
+}
+
+/* The interface's flags (SIOCGIFFLAGS on an AF_INET socket), or -errno. */
+__attribute__((unused))
+static int if_flags(const char *name)
+{
+	struct ifreq ifr;
+	int s, ret;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -errno;
+	ret = ioctl(s, SIOCGIFFLAGS, &ifr) ? -errno : (unsigned short)ifr.ifr_flags;
+	close(s);
+	return ret;
+}
+
+/* The interface's Ethernet address (SIOCGIFHWADDR); 0, -EPROTO if not Ethernet, or -errno. */
+__attribute__((unused))
+static int if_mac(const char *name, uint8_t mac[ETH_ALEN])
+{
+	struct ifreq ifr;
+	int s, ret = 0;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -errno;
+	if (ioctl(s, SIOCGIFHWADDR, &ifr))
+		ret = -errno;
+	else if (ifr.ifr_hwaddr.sa_family != ARPHRD_ETHER)
+		ret = -EPROTO;
+	else
+		memcpy(mac, ifr.ifr_hwaddr.sa_data, ETH_ALEN);
+	close(s);
+	return ret;
+}
+
+__attribute__((unused))
+static bool node_exists(const char *name)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/dev/%s", name);
+	return stat(path, &st) == 0;
+}
+
+/* N of "<prefix>N", or -1 if `name` is not of that form. */
+__attribute__((unused))
+static int unit_of(const char *prefix, const char *name)
+{
+	size_t len = strlen(prefix);
+	const char *p = name + len;
+
+	if (strncmp(name, prefix, len) || !*p)
+		return -1;
+	for (; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+	}
+	return atoi(name + len);
+}
+
+/*
+ * The unit number cloning should pick now: the lowest N with no tuntap_rs unit N (no
+ * /dev/<prefix>N) and no interface <prefix>N in this network namespace.
+ */
+__attribute__((unused))
+static int lowest_free_unit(const char *prefix)
+{
+	for (int n = 0; n < 4096; n++) {
+		char name[IFNAMSIZ];
+
+		snprintf(name, sizeof(name), "%s%d", prefix, n);
+		if (!node_exists(name) && if_nametoindex(name) == 0)
+			return n;
+	}
+	return -1;
+}
+
+/* Writes `val` to /proc/sys/net/ipv6/conf/IFNAME/disable_ipv6 (no IPv6 there, if absent). */
+__attribute__((unused))
+static int set_disable_ipv6(const char *ifname, const char *val)
+{
+	char path[128];
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", ifname);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (write(fd, val, strlen(val)) != (ssize_t)strlen(val))
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* Turns IPv6 off on the interface, so that the kernel sends no IPv6 packets (MLD, RS, DAD). */
+__attribute__((unused))
+static int no_ipv6(const char *name)
+{
+	return set_disable_ipv6(name, "1");
+}
+
+/* ---- Checksums, IPv4, UDP ----------------------------------------------------------------- */
+
+__attribute__((unused))
+static in_addr_t ip4(unsigned int a, unsigned int b, unsigned int c, unsigned int d)
+{
+	return htonl(a << 24 | b << 16 | c << 8 | d);
+}
+
+__attribute__((unused))
+static uint64_t csum_add(uint64_t sum, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+
+	while (len > 1) {
+		sum += (uint32_t)p[0] << 8 | p[1];
+		p += 2;
+		len -= 2;
+	}
+	if (len)
+		sum += (uint32_t)p[0] << 8;
+	return sum;
+}
+
+/* Folds a csum_add() sum into the Internet checksum, in network byte order. */
+__attribute__((unused))
+static uint16_t csum_fold(uint64_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return htons((uint16_t)~sum);
+}
+
+/* The identification of the next IPv4 header ip4_hdr() fills (one counter per test program). */
+__attribute__((unused))
+static uint16_t ip_id = 1;
+
+/* Fills a 20-byte IPv4 header, checksum included. */
+__attribute__((unused))
+static void ip4_hdr(void *buf, size_t tot_len, uint8_t proto, in_addr_t src, in_addr_t dst)
+{
+	struct iphdr *iph = buf;
+
+	memset(iph, 0, sizeof(*iph));
+	iph->version = 4;
+	iph->ihl = 5;
+	iph->tot_len = htons((uint16_t)tot_len);
+	iph->id = htons(ip_id++);
+	iph->ttl = 64;
+	iph->protocol = proto;
+	iph->saddr = src;
+	iph->daddr = dst;
+	iph->check = csum_fold(csum_add(0, iph, sizeof(*iph)));
+}
+
+/* Builds an IPv4/UDP packet with a correct UDP checksum; returns its length. */
+__attribute__((unused))
+static size_t build_udp4(uint8_t *buf, in_addr_t src, in_addr_t dst, uint16_t sport,
+			 uint16_t dport, const void *payload, size_t plen)
+{
+	struct udphdr *uh = (struct udphdr *)(buf + 20);
+	size_t ulen = sizeof(*uh) + plen;
+	uint64_t sum;
+
+	uh->source = htons(sport);
+	uh->dest = htons(dport);
+	uh->len = htons((uint16_t)ulen);
+	uh->check = 0;
+	memcpy(buf + 28, payload, plen);
+	sum = csum_add(0, &src, 4);
+	sum = csum_add(sum, &dst, 4);
+	sum += IPPROTO_UDP + ulen;
+	uh->check = csum_fold(csum_add(sum, uh, ulen));
+	if (!uh->check)
+		uh->check = 0xffff;
+	ip4_hdr(buf, 20 + ulen, IPPROTO_UDP, src, dst);
+	return 20 + ulen;
+}
+
+/* Is p[0..n) an IPv4/UDP packet to dst:dport, complete (n == its total length)? */
+__attribute__((unused))
+static bool is_udp4_to(const uint8_t *p, size_t n, in_addr_t dst, uint16_t dport)
+{
+	const struct iphdr *iph = (const struct iphdr *)p;
+	const struct udphdr *uh;
+
+	if (n < 28 || iph->version != 4 || iph->protocol != IPPROTO_UDP || iph->daddr != dst ||
+	    ntohs(iph->tot_len) != n || n < (size_t)iph->ihl * 4 + 8)
+		return false;
+	uh = (const struct udphdr *)(p + iph->ihl * 4);
+	return uh->dest == htons(dport);
+}
+
+/* The UDP payload of an IPv4 packet. */
+__attribute__((unused))
+static const uint8_t *udp4_payload(const uint8_t *p)
+{
+	return p + ((const struct iphdr *)p)->ihl * 4 + 8;
+}
+
+/* ---- Ethernet frames ---------------------------------------------------------------------- */
+
+/* Fills an Ethernet header; returns its length. */
+__attribute__((unused))
+static size_t eth_hdr(uint8_t *f, const uint8_t *dst, const uint8_t *src, uint16_t type)
+{
+	struct ether_header *eh = (struct ether_header *)f;
+
+	memcpy(eh->ether_dhost, dst, ETH_ALEN);
+	memcpy(eh->ether_shost, src, ETH_ALEN);
+	eh->ether_type = htons(type);
+	return ETH_HLEN;
+}
+
+/* The EtherType of frame f[0..n), 0 if it is shorter than a header. */
+__attribute__((unused))
+static uint16_t eth_type(const uint8_t *f, size_t n)
+{
+	return n < ETH_HLEN ? 0 : (uint16_t)(f[12] << 8 | f[13]);
+}
+
+/* Builds an Ethernet frame carrying an IPv4/UDP packet; returns its length. */
+__attribute__((unused))
+static size_t build_udp4_frame(uint8_t *f, const uint8_t *dst_mac, const uint8_t *src_mac,
+			       in_addr_t src, in_addr_t dst, uint16_t sport, uint16_t dport,
+			       const void *payload, size_t plen)
+{
+	eth_hdr(f, dst_mac, src_mac, ETHERTYPE_IP);
+	return ETH_HLEN + build_udp4(f + ETH_HLEN, src, dst, sport, dport, payload, plen);
+}
+
+/* ---- Files and sockets -------------------------------------------------------------------- */
+
+/* Waits up to `ms` for `fd` to be readable; true if it is. */
+__attribute__((unused))
+static bool wait_readable(int fd, int ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	return poll(&pfd, 1, ms) == 1 && (pfd.revents & POLLIN);
+}
+
+/* Reads one packet (or frame), waiting up to `ms` for it; its length, or -errno (-ETIMEDOUT). */
+__attribute__((unused))
+static ssize_t read_pkt(int fd, void *buf, size_t len, int ms)
+{
+	ssize_t n;
+
+	if (!wait_readable(fd, ms))
+		return -ETIMEDOUT;
+	n = read(fd, buf, len);
+	return n < 0 ? -errno : n;
+}
+
+/* Sends one UDP datagram to dst:port from a new socket; 0 or -errno. */
+__attribute__((unused))
+static int send_udp4(in_addr_t dst, uint16_t port, const void *data, size_t len)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
+	int s, ret = 0;
+
+	sin.sin_addr.s_addr = dst;
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -errno;
+	if (sendto(s, data, len, 0, (struct sockaddr *)&sin, sizeof(sin)) != (ssize_t)len)
+		ret = -errno;
+	close(s);
+	return ret;
+}
+
+/* A UDP socket bound to the wildcard address of `family` and `port`; the fd or -errno. */
+__attribute__((unused))
+static int udp_listen(int family, uint16_t port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_port = htons(port) };
+	int s = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int ret;
+
+	if (s < 0)
+		return -errno;
+	if (family == AF_INET)
+		ret = bind(s, (struct sockaddr *)&sin, sizeof(sin));
+	else
+		ret = bind(s, (struct sockaddr *)&sin6, sizeof(sin6));
+	if (ret) {
+		ret = -errno;
+		close(s);
+		return ret;
+	}
+	return s;
+}
+
+__attribute__((unused))
+static int set_int(int fd, unsigned long req, int val)
+{
+	return ioctl(fd, req, &val) ? -errno : 0;
+}
+
+/* Reads an int ioctl; the value, or INT_MIN on error. */
+__attribute__((unused))
+static int get_int(int fd, unsigned long req)
+{
+	int val = -12345;
+
+	if (ioctl(fd, req, &val))
+		return -0x7fffffff - 1;
+	return val;
+}
+
+__attribute__((unused))
+static int set_nonblock(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 }
 
 #endif /* TUNTAP_RS_SELFTESTS_COMMON_H */

@@ -28,39 +28,6 @@ static const char *const nodes[] = { "/dev/tun", "/dev/tap", "/dev/vmnet" };
 #define NR_NODES (sizeof(nodes) / sizeof(nodes[0]))
 
 
-static int module_unload(void)
-{
-	if (syscall(__NR_delete_module, "tuntap_rs", O_NONBLOCK) == 0)
-		return 0;
-	return -errno;
-}
-
-/* Loads tuntap_rs.ko with module parameters `params` ("" for the defaults). */
-static int module_load(const char *params)
-{
-	const char *ko = getenv("TUNTAP_KO");
-	int fd, ret = 0;
-
-	if (!ko)
-		return -ENOENT;
-	fd = open(ko, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (syscall(__NR_finit_module, fd, params, 0) != 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
-static int module_reload(const char *params)
-{
-	int ret = module_unload();
-
-	if (ret && ret != -ENOENT)
-		return ret;
-	return module_load(params);
-}
-
 /* Opens `path` read-write; 0 on success, else the errno. */
 static int try_open(const char *path)
 {
@@ -75,13 +42,6 @@ static int try_open(const char *path)
 static int open_as_nobody(const void *path)
 {
 	if (setgid(65534) || setuid(65534))
-		return 255;
-	return try_open(path);
-}
-
-static int open_without_net_admin(const void *path)
-{
-	if (drop_net_admin())
 		return 255;
 	return try_open(path);
 }

@@ -78,81 +78,13 @@ static const uint8_t mac_zero[ETH_ALEN];
 
 /* ---- Small helpers: commands, sysfs, interfaces ------------------------------------------ */
 
-static unsigned long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long)ts.tv_sec * 1000ULL +
-	       (unsigned long long)ts.tv_nsec / 1000000ULL;
-}
-
-/* Milliseconds left until `deadline` (a now_ms() value), 0 if it has passed. */
-static int ms_left(unsigned long long deadline)
-{
-	unsigned long long now = now_ms();
-
-	return now >= deadline ? 0 : (int)(deadline - now);
-}
-
-/* Formats `ip ARGS` into cmd; false if it does not fit. */
-static bool ip_cmd(char *cmd, size_t size, const char *fmt, va_list ap)
-{
-	int n = snprintf(cmd, size, "ip ");
-
-	n += vsnprintf(cmd + n, size - n, fmt, ap);
-	return n < (int)size - 20;
-}
-
-/* Runs `ip ARGS` through the shell; returns its exit status (-1 if it did not exit). */
-static int ip_run(bool quiet, const char *fmt, va_list ap)
-{
-	char cmd[512];
-	int status;
-
-	if (!ip_cmd(cmd, sizeof(cmd), fmt, ap))
-		return -1;
-	strcat(cmd, quiet ? " >/dev/null 2>&1" : " >/dev/null");
-	status = system(cmd);
-	if (status == -1 || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status);
-}
-
-/* `ip ...`; its error messages, if any, go to the test log. */
-static int __attribute__((format(printf, 1, 2))) ip(const char *fmt, ...)
-{
-	va_list ap;
-	int ret;
-
-	va_start(ap, fmt);
-	ret = ip_run(false, fmt, ap);
-	va_end(ap);
-	return ret;
-}
-
-/* `ip ...` that is expected to fail, or may: no output at all. */
-static int __attribute__((format(printf, 1, 2))) ip_quiet(const char *fmt, ...)
-{
-	va_list ap;
-	int ret;
-
-	va_start(ap, fmt);
-	ret = ip_run(true, fmt, ap);
-	va_end(ap);
-	return ret;
-}
-
 /* `ip ...` with its standard output in out (NUL-terminated); returns its exit status. */
 static int __attribute__((format(printf, 3, 4))) ip_output(char *out, size_t size,
 							     const char *fmt, ...)
 {
 	char cmd[512];
-	size_t len = 0, n;
 	va_list ap;
 	bool ok;
-	FILE *p;
-	int status;
 
 	out[0] = 0;
 	va_start(ap, fmt);
@@ -160,147 +92,7 @@ static int __attribute__((format(printf, 3, 4))) ip_output(char *out, size_t siz
 	va_end(ap);
 	if (!ok)
 		return -1;
-	p = popen(cmd, "r");
-	if (!p)
-		return -1;
-	while (len + 1 < size && (n = fread(out + len, 1, size - 1 - len, p)) > 0)
-		len += n;
-	out[len] = 0;
-	status = pclose(p);
-	if (status == -1 || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status);
-}
-
-/* Reads /sys/class/net/IFNAME/ATTR as a number (decimal, or 0x... for `flags`); -1 on error. */
-static long long sys_val(const char *ifname, const char *attr)
-{
-	char path[128], buf[64];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/sys/class/net/%s/%s", ifname, attr);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	return strtoll(buf, NULL, 0);
-}
-
-static long long stat_val(const char *ifname, const char *counter)
-{
-	char attr[64];
-
-	snprintf(attr, sizeof(attr), "statistics/%s", counter);
-	return sys_val(ifname, attr);
-}
-
-/* The interface's flags (SIOCGIFFLAGS on an AF_INET socket), or -errno. */
-static int if_flags(const char *name)
-{
-	struct ifreq ifr;
-	int s, ret;
-
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (s < 0)
-		return -errno;
-	ret = ioctl(s, SIOCGIFFLAGS, &ifr) ? -errno : (unsigned short)ifr.ifr_flags;
-	close(s);
-	return ret;
-}
-
-/* The interface's Ethernet address (SIOCGIFHWADDR); 0, -EPROTO if not Ethernet, or -errno. */
-static int if_mac(const char *name, uint8_t mac[ETH_ALEN])
-{
-	struct ifreq ifr;
-	int s, ret = 0;
-
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (s < 0)
-		return -errno;
-	if (ioctl(s, SIOCGIFHWADDR, &ifr))
-		ret = -errno;
-	else if (ifr.ifr_hwaddr.sa_family != ARPHRD_ETHER)
-		ret = -EPROTO;
-	else
-		memcpy(mac, ifr.ifr_hwaddr.sa_data, ETH_ALEN);
-	close(s);
-	return ret;
-}
-
-static bool node_exists(const char *name)
-{
-	char path[64];
-	struct stat st;
-
-	snprintf(path, sizeof(path), "/dev/%s", name);
-	return stat(path, &st) == 0;
-}
-
-/* N of "<prefix>N", or -1 if `name` is not of that form. */
-static int unit_of(const char *prefix, const char *name)
-{
-	size_t len = strlen(prefix);
-	const char *p = name + len;
-
-	if (strncmp(name, prefix, len) || !*p)
-		return -1;
-	for (; *p; p++) {
-		if (*p < '0' || *p > '9')
-			return -1;
-	}
-	return atoi(name + len);
-}
-
-/*
- * The unit number cloning should pick now: the lowest N with no tuntap_rs unit N (no
- * /dev/<prefix>N) and no interface <prefix>N in this network namespace.
- */
-static int lowest_free_unit(const char *prefix)
-{
-	for (int n = 0; n < 4096; n++) {
-		char name[IFNAMSIZ];
-
-		snprintf(name, sizeof(name), "%s%d", prefix, n);
-		if (!node_exists(name) && if_nametoindex(name) == 0)
-			return n;
-	}
-	return -1;
-}
-
-/* Writes `val` to /proc/sys/net/ipv6/conf/IFNAME/disable_ipv6 (no IPv6 there, if absent). */
-static int set_disable_ipv6(const char *ifname, const char *val)
-{
-	char path[128];
-	int fd, ret = 0;
-
-	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", ifname);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
-	if (write(fd, val, strlen(val)) != (ssize_t)strlen(val))
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
-/* Turns IPv6 off on the interface, so that the kernel sends no IPv6 frames (MLD, RS, DAD). */
-static int no_ipv6(const char *name)
-{
-	return set_disable_ipv6(name, "1");
-}
-
-static in_addr_t ip4(unsigned int a, unsigned int b, unsigned int c, unsigned int d)
-{
-	return htonl(a << 24 | b << 16 | c << 8 | d);
+	return popen_output(cmd, out, size);
 }
 
 /* 10.78.NET.HOST, a tap's subnet. */
@@ -341,113 +133,7 @@ static int del_link(const char *name)
 	return ip_quiet("link del %s", name);
 }
 
-/* ---- Module parameters -------------------------------------------------------------------- */
-
-static int module_unload(void)
-{
-	if (syscall(__NR_delete_module, "tuntap_rs", O_NONBLOCK) == 0)
-		return 0;
-	return -errno;
-}
-
-/* Loads tuntap_rs.ko (TUNTAP_KO) with module parameters `params` ("" for the defaults). */
-static int module_load(const char *params)
-{
-	const char *ko = getenv("TUNTAP_KO");
-	int fd, ret = 0;
-
-	if (!ko)
-		return -ENOENT;
-	fd = open(ko, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (syscall(__NR_finit_module, fd, params, 0) != 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
-/* Unloads and loads again (destroying every unit); no file of the module may be open. */
-static int module_reload(const char *params)
-{
-	int ret = module_unload();
-
-	if (ret && ret != -ENOENT)
-		return ret;
-	return module_load(params);
-}
-
-/* ---- Capabilities and children ------------------------------------------------------------ */
-
-/* Without CAP_NET_ADMIN: opens `path` (a cloning node); 0 or the errno. */
-static int clone_without_net_admin(const void *path)
-{
-	int fd, one = 1;
-
-	if (drop_net_admin())
-		return 255;
-	fd = open(path, O_RDWR);
-	if (fd < 0)
-		return errno;
-	/* Do not leave the unit behind. */
-	ioctl(fd, TAPSTRANSIENT, &one);
-	close(fd);
-	return 0;
-}
-
-/* Without CAP_NET_ADMIN: opens `path` (an existing unit's node) and closes it; 0 or the errno. */
-static int open_without_net_admin(const void *path)
-{
-	int fd;
-
-	if (drop_net_admin())
-		return 255;
-	fd = open(path, O_RDWR);
-	if (fd < 0)
-		return errno;
-	close(fd);
-	return 0;
-}
-
-/* Opens /dev/NAME, makes the unit transient and closes it: destroys a left-over unit. */
-static void destroy_unit(const char *name)
-{
-	char path[64];
-	int fd, one = 1;
-
-	if (!name[0])
-		return;
-	snprintf(path, sizeof(path), "/dev/%s", name);
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	ioctl(fd, TAPSTRANSIENT, &one);
-	close(fd);
-}
-
 /* ---- Checksums and IP headers ------------------------------------------------------------- */
-
-static uint64_t csum_add(uint64_t sum, const void *data, size_t len)
-{
-	const uint8_t *p = data;
-
-	while (len > 1) {
-		sum += (uint32_t)p[0] << 8 | p[1];
-		p += 2;
-		len -= 2;
-	}
-	if (len)
-		sum += (uint32_t)p[0] << 8;
-	return sum;
-}
-
-/* Folds a csum_add() sum into the Internet checksum, in network byte order. */
-static uint16_t csum_fold(uint64_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return htons((uint16_t)~sum);
-}
 
 /* The sum of the IPv6 pseudo-header (RFC 8200 8.1) of an upper-layer packet of `len` bytes. */
 static uint64_t csum_pseudo6(const struct in6_addr *src, const struct in6_addr *dst, size_t len,
@@ -457,25 +143,6 @@ static uint64_t csum_pseudo6(const struct in6_addr *src, const struct in6_addr *
 
 	sum = csum_add(sum, dst, 16);
 	return sum + len + nxt;
-}
-
-static uint16_t ip_id = 1;
-
-/* Fills a 20-byte IPv4 header, checksum included. */
-static void ip4_hdr(void *buf, size_t tot_len, uint8_t proto, in_addr_t src, in_addr_t dst)
-{
-	struct iphdr *iph = buf;
-
-	memset(iph, 0, sizeof(*iph));
-	iph->version = 4;
-	iph->ihl = 5;
-	iph->tot_len = htons((uint16_t)tot_len);
-	iph->id = htons(ip_id++);
-	iph->ttl = 64;
-	iph->protocol = proto;
-	iph->saddr = src;
-	iph->daddr = dst;
-	iph->check = csum_fold(csum_add(0, iph, sizeof(*iph)));
 }
 
 /* Fills a 40-byte IPv6 header for a payload of `plen` bytes. */
@@ -491,48 +158,6 @@ static void ip6_hdr(void *buf, size_t plen, uint8_t nxt, uint8_t hlim, const str
 	ip6->ip6_hlim = hlim;
 	memcpy(&ip6->ip6_src, src, sizeof(*src));
 	memcpy(&ip6->ip6_dst, dst, sizeof(*dst));
-}
-
-/* Builds an IPv4/UDP packet with a correct UDP checksum; returns its length. */
-static size_t build_udp4(uint8_t *buf, in_addr_t src, in_addr_t dst, uint16_t sport,
-			 uint16_t dport, const void *payload, size_t plen)
-{
-	struct udphdr *uh = (struct udphdr *)(buf + 20);
-	size_t ulen = sizeof(*uh) + plen;
-	uint64_t sum;
-
-	uh->source = htons(sport);
-	uh->dest = htons(dport);
-	uh->len = htons((uint16_t)ulen);
-	uh->check = 0;
-	memcpy(buf + 28, payload, plen);
-	sum = csum_add(0, &src, 4);
-	sum = csum_add(sum, &dst, 4);
-	sum += IPPROTO_UDP + ulen;
-	uh->check = csum_fold(csum_add(sum, uh, ulen));
-	if (!uh->check)
-		uh->check = 0xffff;
-	ip4_hdr(buf, 20 + ulen, IPPROTO_UDP, src, dst);
-	return 20 + ulen;
-}
-
-/* Is p[0..n) an IPv4/UDP packet to dst:dport, complete (n == its total length)? */
-static bool is_udp4_to(const uint8_t *p, size_t n, in_addr_t dst, uint16_t dport)
-{
-	const struct iphdr *iph = (const struct iphdr *)p;
-	const struct udphdr *uh;
-
-	if (n < 28 || iph->version != 4 || iph->protocol != IPPROTO_UDP || iph->daddr != dst ||
-	    ntohs(iph->tot_len) != n || n < (size_t)iph->ihl * 4 + 8)
-		return false;
-	uh = (const struct udphdr *)(p + iph->ihl * 4);
-	return uh->dest == htons(dport);
-}
-
-/* The UDP payload of an IPv4 packet. */
-static const uint8_t *udp4_payload(const uint8_t *p)
-{
-	return p + ((const struct iphdr *)p)->ihl * 4 + 8;
 }
 
 /* Builds an ICMP echo message (request or reply) in an IPv4 packet; returns its length. */
@@ -553,23 +178,6 @@ static size_t build_echo4(uint8_t *buf, uint8_t type, in_addr_t src, in_addr_t d
 
 /* ---- Ethernet frames ---------------------------------------------------------------------- */
 
-/* Fills an Ethernet header; returns its length. */
-static size_t eth_hdr(uint8_t *f, const uint8_t *dst, const uint8_t *src, uint16_t type)
-{
-	struct ether_header *eh = (struct ether_header *)f;
-
-	memcpy(eh->ether_dhost, dst, ETH_ALEN);
-	memcpy(eh->ether_shost, src, ETH_ALEN);
-	eh->ether_type = htons(type);
-	return ETH_HLEN;
-}
-
-/* The EtherType of frame f[0..n), 0 if it is shorter than a header. */
-static uint16_t eth_type(const uint8_t *f, size_t n)
-{
-	return n < ETH_HLEN ? 0 : (uint16_t)(f[12] << 8 | f[13]);
-}
-
 static const uint8_t *eth_dst(const uint8_t *f)
 {
 	return f;
@@ -578,15 +186,6 @@ static const uint8_t *eth_dst(const uint8_t *f)
 static const uint8_t *eth_src(const uint8_t *f)
 {
 	return f + ETH_ALEN;
-}
-
-/* Builds an Ethernet frame carrying an IPv4/UDP packet; returns its length. */
-static size_t build_udp4_frame(uint8_t *f, const uint8_t *dst_mac, const uint8_t *src_mac,
-			       in_addr_t src, in_addr_t dst, uint16_t sport, uint16_t dport,
-			       const void *payload, size_t plen)
-{
-	eth_hdr(f, dst_mac, src_mac, ETHERTYPE_IP);
-	return ETH_HLEN + build_udp4(f + ETH_HLEN, src, dst, sport, dport, payload, plen);
 }
 
 /* Is f[0..n) an Ethernet frame of a complete IPv4/UDP packet to dst:dport? */
@@ -757,25 +356,6 @@ static size_t build_echo6_reply_frame(uint8_t *out, const uint8_t *req, const ui
 
 /* ---- The frame path ----------------------------------------------------------------------- */
 
-/* Waits up to `ms` for `fd` to be readable; true if it is. */
-static bool wait_readable(int fd, int ms)
-{
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-
-	return poll(&pfd, 1, ms) == 1 && (pfd.revents & POLLIN);
-}
-
-/* Reads one frame, waiting up to `ms` for it; its length, or -errno (-ETIMEDOUT). */
-static ssize_t read_pkt(int fd, void *buf, size_t len, int ms)
-{
-	ssize_t n;
-
-	if (!wait_readable(fd, ms))
-		return -ETIMEDOUT;
-	n = read(fd, buf, len);
-	return n < 0 ? -errno : n;
-}
-
 /*
  * Reads frames until an IPv4/UDP one to dst:dport comes, skipping any other, for up to `ms`;
  * its length, or -errno (-ETIMEDOUT).
@@ -793,39 +373,6 @@ static ssize_t read_udp4_frame(int fd, uint8_t *buf, size_t len, in_addr_t dst, 
 		if (is_udp4_frame_to(buf, n, dst, dport))
 			return n;
 	}
-}
-
-/* Sends one UDP datagram to dst:port from a new socket; 0 or -errno. */
-static int send_udp4(in_addr_t dst, uint16_t port, const void *data, size_t len)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
-	int s, ret = 0;
-
-	sin.sin_addr.s_addr = dst;
-	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (s < 0)
-		return -errno;
-	if (sendto(s, data, len, 0, (struct sockaddr *)&sin, sizeof(sin)) != (ssize_t)len)
-		ret = -errno;
-	close(s);
-	return ret;
-}
-
-/* A UDP socket bound to 0.0.0.0:port; the fd or -errno. */
-static int udp_listen(uint16_t port)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
-	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-	if (s < 0)
-		return -errno;
-	if (bind(s, (struct sockaddr *)&sin, sizeof(sin))) {
-		int ret = -errno;
-
-		close(s);
-		return ret;
-	}
-	return s;
 }
 
 /*
@@ -998,28 +545,6 @@ static void track_link(FIXTURE_DATA(tap) *self, const char *name)
 			return;
 		}
 	}
-}
-
-static int set_int(int fd, unsigned long req, int val)
-{
-	return ioctl(fd, req, &val) ? -errno : 0;
-}
-
-/* Reads an int ioctl; the value, or INT_MIN on error. */
-static int get_int(int fd, unsigned long req)
-{
-	int val = -12345;
-
-	if (ioctl(fd, req, &val))
-		return -0x7fffffff - 1;
-	return val;
-}
-
-static int set_nonblock(int fd)
-{
-	int fl = fcntl(fd, F_GETFL);
-
-	return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 }
 
 /* ---- 1. Units and their lifetime ---------------------------------------------------------- */
@@ -1343,7 +868,7 @@ TEST_F_TIMEOUT(tap, write_delivers, 60)
 		data[i] = (uint8_t)(i * 7 + 1);
 	ASSERT_EQ(0, if_mac(self->name, mac));
 	ASSERT_EQ(0, up4(self->name, 8));
-	s = udp_listen(8000);
+	s = udp_listen(AF_INET, 8000);
 	ASSERT_LE(0, s) TH_LOG("bind 0.0.0.0:8000: %s", strerror(-s));
 	rx = stat_val(self->name, "rx_packets");
 	ASSERT_LE(0, rx);
@@ -2226,32 +1751,6 @@ TEST_F_TIMEOUT(tap_param, up_on_open, 120)
 	EXPECT_EQ(IFF_UP, flags & IFF_UP) TH_LOG("%s is down after open", ifr.ifr_name);
 	close(self->fd);
 	self->fd = -1;
-}
-
-/* Runs a shell command; its standard output goes to out (NUL-terminated). */
-static int __attribute__((format(printf, 3, 4))) cmd_output(char *out, size_t size,
-							      const char *fmt, ...)
-{
-	char cmd[512];
-	size_t len = 0, n;
-	va_list ap;
-	FILE *p;
-	int status;
-
-	out[0] = 0;
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	p = popen(cmd, "r");
-	if (!p)
-		return -1;
-	while (len + 1 < size && (n = fread(out + len, 1, size - 1 - len, p)) > 0)
-		len += n;
-	out[len] = 0;
-	status = pclose(p);
-	if (status == -1 || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status);
 }
 
 /* ethtool: driver info; 1000 Mb/s full duplex; link detected while a file is open (vmnet stays

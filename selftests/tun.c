@@ -59,154 +59,6 @@
 
 /* ---- Small helpers: commands, sysfs, interfaces ------------------------------------------ */
 
-static unsigned long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long)ts.tv_sec * 1000ULL +
-	       (unsigned long long)ts.tv_nsec / 1000000ULL;
-}
-
-/* Runs `ip ARGS` through the shell; returns its exit status (-1 if it did not exit). */
-static int ip_run(bool quiet, const char *fmt, va_list ap)
-{
-	char cmd[512];
-	int n, status;
-
-	n = snprintf(cmd, sizeof(cmd), "ip ");
-	n += vsnprintf(cmd + n, sizeof(cmd) - n, fmt, ap);
-	if (n >= (int)sizeof(cmd) - 20)
-		return -1;
-	strcat(cmd, quiet ? " >/dev/null 2>&1" : " >/dev/null");
-	status = system(cmd);
-	if (status == -1 || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status);
-}
-
-/* `ip ...`; its error messages, if any, go to the test log. */
-static int __attribute__((format(printf, 1, 2))) ip(const char *fmt, ...)
-{
-	va_list ap;
-	int ret;
-
-	va_start(ap, fmt);
-	ret = ip_run(false, fmt, ap);
-	va_end(ap);
-	return ret;
-}
-
-/* `ip ...` that is expected to fail, or may: no output at all. */
-static int __attribute__((format(printf, 1, 2))) ip_quiet(const char *fmt, ...)
-{
-	va_list ap;
-	int ret;
-
-	va_start(ap, fmt);
-	ret = ip_run(true, fmt, ap);
-	va_end(ap);
-	return ret;
-}
-
-/* Reads /sys/class/net/IFNAME/ATTR as a number (decimal, or 0x... for `flags`); -1 on error. */
-static long long sys_val(const char *ifname, const char *attr)
-{
-	char path[128], buf[64];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/sys/class/net/%s/%s", ifname, attr);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	return strtoll(buf, NULL, 0);
-}
-
-static long long stat_val(const char *ifname, const char *counter)
-{
-	char attr[64];
-
-	snprintf(attr, sizeof(attr), "statistics/%s", counter);
-	return sys_val(ifname, attr);
-}
-
-/* The interface's flags (SIOCGIFFLAGS on an AF_INET socket), or -errno. */
-static int if_flags(const char *name)
-{
-	struct ifreq ifr;
-	int s, ret;
-
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (s < 0)
-		return -errno;
-	ret = ioctl(s, SIOCGIFFLAGS, &ifr) ? -errno : (unsigned short)ifr.ifr_flags;
-	close(s);
-	return ret;
-}
-
-static bool node_exists(const char *name)
-{
-	char path[64];
-	struct stat st;
-
-	snprintf(path, sizeof(path), "/dev/%s", name);
-	return stat(path, &st) == 0;
-}
-
-/* N of "tunN", or -1 if `name` is not of that form. */
-static int unit_of(const char *name)
-{
-	const char *p = name + 3;
-
-	if (strncmp(name, "tun", 3) || !*p)
-		return -1;
-	for (; *p; p++) {
-		if (*p < '0' || *p > '9')
-			return -1;
-	}
-	return atoi(name + 3);
-}
-
-/*
- * The unit number cloning should pick now: the lowest N with no tuntap_rs unit N (no /dev/tunN)
- * and no interface tunN in this network namespace.
- */
-static int lowest_free_unit(void)
-{
-	for (int n = 0; n < 4096; n++) {
-		char name[IFNAMSIZ];
-
-		snprintf(name, sizeof(name), "tun%d", n);
-		if (!node_exists(name) && if_nametoindex(name) == 0)
-			return n;
-	}
-	return -1;
-}
-
-/* Turns IPv6 off on the interface, so that the kernel sends no IPv6 packets (MLD, RS, DAD). */
-static int no_ipv6(const char *name)
-{
-	char path[128];
-	int fd, ret = 0;
-
-	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", name);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
-	if (write(fd, "1", 1) != 1)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 static in_addr_t v4(int net, int host)
 {
 	return htonl((10U << 24) | (77U << 16) | ((unsigned int)net << 8) | (unsigned int)host);
@@ -253,104 +105,7 @@ static int del_link(const char *name)
 	return ip_quiet("tuntap del dev %s mode tun", name);
 }
 
-/* ---- Capabilities and children ------------------------------------------------------------ */
-
-static int clone_without_net_admin(const void *path)
-{
-	int fd, one = 1;
-
-	if (drop_net_admin())
-		return 255;
-	fd = open(path, O_RDWR);
-	if (fd < 0)
-		return errno;
-	/* Should not have worked; do not leave the unit behind. */
-	ioctl(fd, TUNSTRANSIENT, &one);
-	close(fd);
-	return 0;
-}
-
-/* Opens /dev/NAME, makes the unit transient and closes it: destroys a left-over unit. */
-static void destroy_unit(const char *name)
-{
-	char path[64];
-	int fd, one = 1;
-
-	if (!name[0])
-		return;
-	snprintf(path, sizeof(path), "/dev/%s", name);
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	ioctl(fd, TUNSTRANSIENT, &one);
-	close(fd);
-}
-
 /* ---- Packets ------------------------------------------------------------------------------- */
-
-static uint64_t csum_add(uint64_t sum, const void *data, size_t len)
-{
-	const uint8_t *p = data;
-
-	while (len > 1) {
-		sum += (uint32_t)p[0] << 8 | p[1];
-		p += 2;
-		len -= 2;
-	}
-	if (len)
-		sum += (uint32_t)p[0] << 8;
-	return sum;
-}
-
-/* Folds a csum_add() sum into the Internet checksum, in network byte order. */
-static uint16_t csum_fold(uint64_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return htons((uint16_t)~sum);
-}
-
-static uint16_t ip_id = 1;
-
-/* Fills a 20-byte IPv4 header, checksum included. */
-static void ip4_hdr(void *buf, size_t tot_len, uint8_t proto, in_addr_t src, in_addr_t dst)
-{
-	struct iphdr *iph = buf;
-
-	memset(iph, 0, sizeof(*iph));
-	iph->version = 4;
-	iph->ihl = 5;
-	iph->tot_len = htons((uint16_t)tot_len);
-	iph->id = htons(ip_id++);
-	iph->ttl = 64;
-	iph->protocol = proto;
-	iph->saddr = src;
-	iph->daddr = dst;
-	iph->check = csum_fold(csum_add(0, iph, sizeof(*iph)));
-}
-
-/* Builds an IPv4/UDP packet with a correct UDP checksum; returns its length. */
-static size_t build_udp4(uint8_t *buf, in_addr_t src, in_addr_t dst, uint16_t sport,
-			 uint16_t dport, const void *payload, size_t plen)
-{
-	struct udphdr *uh = (struct udphdr *)(buf + 20);
-	size_t ulen = sizeof(*uh) + plen;
-	uint64_t sum;
-
-	uh->source = htons(sport);
-	uh->dest = htons(dport);
-	uh->len = htons((uint16_t)ulen);
-	uh->check = 0;
-	memcpy(buf + 28, payload, plen);
-	sum = csum_add(0, &src, 4);
-	sum = csum_add(sum, &dst, 4);
-	sum += IPPROTO_UDP + ulen;
-	uh->check = csum_fold(csum_add(sum, uh, ulen));
-	if (!uh->check)
-		uh->check = 0xffff;
-	ip4_hdr(buf, 20 + ulen, IPPROTO_UDP, src, dst);
-	return 20 + ulen;
-}
 
 /* Builds an IPv6/UDP packet (the UDP checksum is mandatory in IPv6); returns its length. */
 static size_t build_udp6(uint8_t *buf, const struct in6_addr *src, const struct in6_addr *dst,
@@ -382,19 +137,6 @@ static size_t build_udp6(uint8_t *buf, const struct in6_addr *src, const struct 
 	return 40 + ulen;
 }
 
-/* Is p[0..n) an IPv4/UDP packet to dst:dport, complete (n == its total length)? */
-static bool is_udp4_to(const uint8_t *p, size_t n, in_addr_t dst, uint16_t dport)
-{
-	const struct iphdr *iph = (const struct iphdr *)p;
-	const struct udphdr *uh;
-
-	if (n < 28 || iph->version != 4 || iph->protocol != IPPROTO_UDP || iph->daddr != dst ||
-	    ntohs(iph->tot_len) != n || n < (size_t)iph->ihl * 4 + 8)
-		return false;
-	uh = (const struct udphdr *)(p + iph->ihl * 4);
-	return uh->dest == htons(dport);
-}
-
 /* Is p[0..n) an IPv6/UDP packet (no extension header) to dst:dport, complete? */
 static bool is_udp6_to(const uint8_t *p, size_t n, const struct in6_addr *dst, uint16_t dport)
 {
@@ -404,47 +146,6 @@ static bool is_udp6_to(const uint8_t *p, size_t n, const struct in6_addr *dst, u
 	return n >= 48 && (p[0] >> 4) == 6 && ip6->ip6_nxt == IPPROTO_UDP &&
 	       !memcmp(&ip6->ip6_dst, dst, sizeof(*dst)) && ntohs(ip6->ip6_plen) + 40U == n &&
 	       uh->dest == htons(dport);
-}
-
-/* The UDP payload of an IPv4 packet. */
-static const uint8_t *udp4_payload(const uint8_t *p)
-{
-	return p + ((const struct iphdr *)p)->ihl * 4 + 8;
-}
-
-/* Waits up to `ms` for `fd` to be readable; true if it is. */
-static bool wait_readable(int fd, int ms)
-{
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-
-	return poll(&pfd, 1, ms) == 1 && (pfd.revents & POLLIN);
-}
-
-/* Reads one packet, waiting up to `ms` for it; its length, or -errno (-ETIMEDOUT). */
-static ssize_t read_pkt(int fd, void *buf, size_t len, int ms)
-{
-	ssize_t n;
-
-	if (!wait_readable(fd, ms))
-		return -ETIMEDOUT;
-	n = read(fd, buf, len);
-	return n < 0 ? -errno : n;
-}
-
-/* Sends one UDP datagram to dst:port from a new socket; 0 or -errno. */
-static int send_udp4(in_addr_t dst, uint16_t port, const void *data, size_t len)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
-	int s, ret = 0;
-
-	sin.sin_addr.s_addr = dst;
-	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (s < 0)
-		return -errno;
-	if (sendto(s, data, len, 0, (struct sockaddr *)&sin, sizeof(sin)) != (ssize_t)len)
-		ret = -errno;
-	close(s);
-	return ret;
 }
 
 static int send_udp6(const struct in6_addr *dst, uint16_t port, const void *data, size_t len)
@@ -460,28 +161,6 @@ static int send_udp6(const struct in6_addr *dst, uint16_t port, const void *data
 		ret = -errno;
 	close(s);
 	return ret;
-}
-
-/* A UDP socket bound to the wildcard address of `family` and `port`; the fd or -errno. */
-static int udp_listen(int family, uint16_t port)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
-	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_port = htons(port) };
-	int s = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	int ret;
-
-	if (s < 0)
-		return -errno;
-	if (family == AF_INET)
-		ret = bind(s, (struct sockaddr *)&sin, sizeof(sin));
-	else
-		ret = bind(s, (struct sockaddr *)&sin6, sizeof(sin6));
-	if (ret) {
-		ret = -errno;
-		close(s);
-		return ret;
-	}
-	return s;
 }
 
 /* ---- Fixture ------------------------------------------------------------------------------ */
@@ -510,7 +189,7 @@ FIXTURE_SETUP(tun)
 	ASSERT_EQ(0, ioctl(self->fd, TUNGIFNAME, &ifr)) TH_LOG("TUNGIFNAME: %s", strerror(errno));
 	memcpy(self->name, ifr.ifr_name, IFNAMSIZ);
 	self->name[IFNAMSIZ - 1] = 0;
-	self->unit = unit_of(self->name);
+	self->unit = unit_of("tun", self->name);
 	ASSERT_LE(0, self->unit) TH_LOG("TUNGIFNAME gave '%s'", self->name);
 }
 
@@ -579,28 +258,6 @@ static void close_unit(FIXTURE_DATA(tun) *self, int fd)
 	close(fd);
 }
 
-static int set_int(int fd, unsigned long req, int val)
-{
-	return ioctl(fd, req, &val) ? -errno : 0;
-}
-
-/* Reads an int ioctl; the value, or INT_MIN on error. */
-static int get_int(int fd, unsigned long req)
-{
-	int val = -12345;
-
-	if (ioctl(fd, req, &val))
-		return -0x7fffffff - 1;
-	return val;
-}
-
-static int set_nonblock(int fd)
-{
-	int fl = fcntl(fd, F_GETFL);
-
-	return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
-}
-
 /* ---- 1. Devices and lifecycle ------------------------------------------------------------- */
 
 /* Cloning creates tunN, down, and the node /dev/tunN; the fixture's unit reads as transient. */
@@ -627,20 +284,20 @@ TEST_F(tun, lowest_free_unit)
 	int first = self->unit, expect, fd2, fd3;
 	struct stat st;
 
-	expect = lowest_free_unit();
+	expect = lowest_free_unit("tun");
 	ASSERT_LE(0, expect);
 	fd2 = open_unit(self, "/dev/tun", true, name2);
 	ASSERT_LE(0, fd2) TH_LOG("second open: %s", strerror(-fd2));
 	EXPECT_STRNE(self->name, name2);
-	EXPECT_EQ(expect, unit_of(name2)) TH_LOG("second unit %s", name2);
+	EXPECT_EQ(expect, unit_of("tun", name2)) TH_LOG("second unit %s", name2);
 	/* The first number was the lowest free one too; closing frees it (transient). */
-	EXPECT_LT(first, unit_of(name2));
+	EXPECT_LT(first, unit_of("tun", name2));
 	close(self->fd);
 	self->fd = -1;
 	snprintf(path, sizeof(path), "/dev/%s", self->name);
 	EXPECT_EQ(-1, stat(path, &st));
 	EXPECT_EQ(0U, if_nametoindex(self->name));
-	EXPECT_EQ(first, lowest_free_unit());
+	EXPECT_EQ(first, lowest_free_unit("tun"));
 	fd3 = open_unit(self, "/dev/tun", true, name3);
 	ASSERT_LE(0, fd3) TH_LOG("third open: %s", strerror(-fd3));
 	EXPECT_STREQ(self->name, name3);
@@ -652,7 +309,7 @@ TEST_F_TIMEOUT(tun, clone_skips_taken_names, 60)
 	char name[IFNAMSIZ], taken[IFNAMSIZ];
 	int k, fd, expect;
 
-	k = lowest_free_unit();
+	k = lowest_free_unit("tun");
 	ASSERT_LE(0, k);
 	snprintf(taken, sizeof(taken), "tun%d", k);
 	if (ip_quiet("link add %s type dummy", taken) &&
@@ -661,11 +318,11 @@ TEST_F_TIMEOUT(tun, clone_skips_taken_names, 60)
 		SKIP(return, "cannot create an interface %s (dummy, tun, bridge)", taken);
 	memcpy(self->link, taken, IFNAMSIZ);
 	ASSERT_LT(0U, if_nametoindex(taken));
-	expect = lowest_free_unit();
+	expect = lowest_free_unit("tun");
 	fd = open_unit(self, "/dev/tun", true, name);
 	ASSERT_LE(0, fd) TH_LOG("open: %s", strerror(-fd));
 	EXPECT_STRNE(taken, name);
-	EXPECT_EQ(expect, unit_of(name)) TH_LOG("got %s", name);
+	EXPECT_EQ(expect, unit_of("tun", name)) TH_LOG("got %s", name);
 	close_unit(self, fd);
 	EXPECT_EQ(0, del_link(taken));
 	self->link[0] = 0;
@@ -732,7 +389,7 @@ TEST_F(tun, clone_in_netns)
 	close(to_child[0]);
 	ASSERT_EQ((ssize_t)sizeof(r), read(to_parent[0], &r, sizeof(r)));
 	ASSERT_EQ(0, r.err) TH_LOG("child: %s", strerror(r.err));
-	EXPECT_LE(0, unit_of(r.name)) TH_LOG("child got '%s'", r.name);
+	EXPECT_LE(0, unit_of("tun", r.name)) TH_LOG("child got '%s'", r.name);
 	EXPECT_LT(0U, r.ifindex) TH_LOG("%s not in the child's netns", r.name);
 	EXPECT_TRUE(node_exists(r.name));
 	/* Nothing by that name appeared in our namespace (one that was there before may stay). */

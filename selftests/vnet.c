@@ -87,129 +87,6 @@ static const uint8_t mac_bcast[ETH_ALEN] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff 
 
 /* ---- Small helpers: commands, sysfs, interfaces ------------------------------------------ */
 
-static unsigned long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long)ts.tv_sec * 1000ULL +
-	       (unsigned long long)ts.tv_nsec / 1000000ULL;
-}
-
-/* Milliseconds left until `deadline` (a now_ms() value), 0 if it has passed. */
-static int ms_left(unsigned long long deadline)
-{
-	unsigned long long now = now_ms();
-
-	return now >= deadline ? 0 : (int)(deadline - now);
-}
-
-/* Runs `CMD` through the shell; returns its exit status (-1 if it did not exit). */
-static int cmd_run(bool quiet, const char *fmt, va_list ap)
-{
-	char cmd[512];
-	int n, status;
-
-	n = vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	if (n < 0 || n >= (int)sizeof(cmd) - 20)
-		return -1;
-	strcat(cmd, quiet ? " >/dev/null 2>&1" : " >/dev/null");
-	status = system(cmd);
-	if (status == -1 || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status);
-}
-
-/* `ip ...`; its error messages, if any, go to the test log. */
-static int __attribute__((format(printf, 1, 2))) ip(const char *fmt, ...)
-{
-	char f[256];
-	va_list ap;
-	int ret;
-
-	snprintf(f, sizeof(f), "ip %s", fmt);
-	va_start(ap, fmt);
-	ret = cmd_run(false, f, ap);
-	va_end(ap);
-	return ret;
-}
-
-/* `CMD` with its standard output in out (NUL-terminated); returns its exit status. */
-static int __attribute__((format(printf, 3, 4))) cmd_output(char *out, size_t size,
-							      const char *fmt, ...)
-{
-	char cmd[512];
-	size_t len = 0, n;
-	va_list ap;
-	FILE *p;
-	int status, c;
-
-	out[0] = 0;
-	va_start(ap, fmt);
-	c = vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	if (c < 0 || c >= (int)sizeof(cmd))
-		return -1;
-	p = popen(cmd, "r");
-	if (!p)
-		return -1;
-	while (len + 1 < size && (n = fread(out + len, 1, size - 1 - len, p)) > 0)
-		len += n;
-	out[len] = 0;
-	status = pclose(p);
-	if (status == -1 || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status);
-}
-
-/* Reads /sys/class/net/IFNAME/ATTR as a number; -1 on error. */
-static long long sys_val(const char *ifname, const char *attr)
-{
-	char path[128], buf[64];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/sys/class/net/%s/%s", ifname, attr);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	return strtoll(buf, NULL, 0);
-}
-
-static long long stat_val(const char *ifname, const char *counter)
-{
-	char attr[64];
-
-	snprintf(attr, sizeof(attr), "statistics/%s", counter);
-	return sys_val(ifname, attr);
-}
-
-/* The interface's Ethernet address (SIOCGIFHWADDR); 0, -EPROTO if not Ethernet, or -errno. */
-static int if_mac(const char *name, uint8_t mac[ETH_ALEN])
-{
-	struct ifreq ifr;
-	int s, ret = 0;
-
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (s < 0)
-		return -errno;
-	if (ioctl(s, SIOCGIFHWADDR, &ifr))
-		ret = -errno;
-	else if (ifr.ifr_hwaddr.sa_family != ARPHRD_ETHER)
-		ret = -EPROTO;
-	else
-		memcpy(mac, ifr.ifr_hwaddr.sa_data, ETH_ALEN);
-	close(s);
-	return ret;
-}
-
 /* Writes `val` to the file at `path`; 0 or -errno. */
 static int write_file(const char *path, const char *val)
 {
@@ -222,33 +99,6 @@ static int write_file(const char *path, const char *val)
 		ret = -errno;
 	close(fd);
 	return ret;
-}
-
-/* Writes `val` to /proc/sys/net/ipv6/conf/IFNAME/disable_ipv6 (no IPv6 there, if absent). */
-static int set_disable_ipv6(const char *ifname, const char *val)
-{
-	char path[128];
-	int fd, ret = 0;
-
-	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", ifname);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
-	if (write(fd, val, strlen(val)) != (ssize_t)strlen(val))
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
-/* Turns IPv6 off on the interface, so that the kernel sends no IPv6 frames (MLD, RS, DAD). */
-static int no_ipv6(const char *name)
-{
-	return set_disable_ipv6(name, "1");
-}
-
-static in_addr_t ip4(unsigned int a, unsigned int b, unsigned int c, unsigned int d)
-{
-	return htonl(a << 24 | b << 16 | c << 8 | d);
 }
 
 /* 10.82.NET.HOST, a tap's subnet. */
@@ -314,60 +164,7 @@ static void udev_settle(void)
 	(void)r;
 }
 
-/* Opens /dev/NAME, makes the unit transient and closes it: destroys a left-over unit. */
-static void destroy_unit(const char *name)
-{
-	char path[64];
-	int fd, one = 1;
-
-	if (!name[0])
-		return;
-	snprintf(path, sizeof(path), "/dev/%s", name);
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	ioctl(fd, TAPSTRANSIENT, &one);
-	close(fd);
-}
-
-static int set_int(int fd, unsigned long req, int val)
-{
-	return ioctl(fd, req, &val) ? -errno : 0;
-}
-
-/* Reads an int ioctl; the value, or INT_MIN on error. */
-static int get_int(int fd, unsigned long req)
-{
-	int val = -12345;
-
-	if (ioctl(fd, req, &val))
-		return -0x7fffffff - 1;
-	return val;
-}
-
 /* ---- Checksums, IPv4, UDP, TCP ------------------------------------------------------------ */
-
-static uint64_t csum_add(uint64_t sum, const void *data, size_t len)
-{
-	const uint8_t *p = data;
-
-	while (len > 1) {
-		sum += (uint32_t)p[0] << 8 | p[1];
-		p += 2;
-		len -= 2;
-	}
-	if (len)
-		sum += (uint32_t)p[0] << 8;
-	return sum;
-}
-
-/* Folds a csum_add() sum into the Internet checksum, in network byte order. */
-static uint16_t csum_fold(uint64_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return htons((uint16_t)~sum);
-}
 
 /* The sum of the IPv4 pseudo-header (RFC 768, RFC 9293) of a `len`-byte segment. */
 static uint64_t csum_pseudo4(in_addr_t src, in_addr_t dst, uint8_t proto, size_t len)
@@ -385,25 +182,6 @@ static uint64_t csum_pseudo4(in_addr_t src, in_addr_t dst, uint8_t proto, size_t
 static uint16_t csum_partial_pseudo4(in_addr_t src, in_addr_t dst, uint8_t proto, size_t len)
 {
 	return (uint16_t)~csum_fold(csum_pseudo4(src, dst, proto, len));
-}
-
-static uint16_t ip_id = 1;
-
-/* Fills a 20-byte IPv4 header, checksum included. */
-static void ip4_hdr(void *buf, size_t tot_len, uint8_t proto, in_addr_t src, in_addr_t dst)
-{
-	struct iphdr *iph = buf;
-
-	memset(iph, 0, sizeof(*iph));
-	iph->version = 4;
-	iph->ihl = 5;
-	iph->tot_len = htons((uint16_t)tot_len);
-	iph->id = htons(ip_id++);
-	iph->ttl = 64;
-	iph->protocol = proto;
-	iph->saddr = src;
-	iph->daddr = dst;
-	iph->check = csum_fold(csum_add(0, iph, sizeof(*iph)));
 }
 
 /* The correct UDP checksum of IPv4 packet p (20-byte header), its field taken as 0. */
@@ -431,23 +209,6 @@ static bool udp4_csum_ok(const uint8_t *p)
 	return uh->check &&
 	       !csum_fold(csum_add(csum_pseudo4(iph->saddr, iph->daddr, IPPROTO_UDP, ulen), uh,
 				   ulen));
-}
-
-/* Builds an IPv4/UDP packet with a correct UDP checksum; returns its length. */
-static size_t build_udp4(uint8_t *buf, in_addr_t src, in_addr_t dst, uint16_t sport,
-			 uint16_t dport, const void *payload, size_t plen)
-{
-	struct udphdr *uh = (struct udphdr *)(buf + 20);
-	size_t ulen = sizeof(*uh) + plen;
-
-	uh->source = htons(sport);
-	uh->dest = htons(dport);
-	uh->len = htons((uint16_t)ulen);
-	uh->check = 0;
-	memcpy(buf + 28, payload, plen);
-	ip4_hdr(buf, 20 + ulen, IPPROTO_UDP, src, dst);
-	uh->check = udp4_full_csum(buf);
-	return 20 + ulen;
 }
 
 /*
@@ -481,32 +242,6 @@ static size_t build_tcp4(uint8_t *buf, in_addr_t src, in_addr_t dst, uint16_t sp
 }
 
 /* ---- Ethernet frames ---------------------------------------------------------------------- */
-
-/* Fills an Ethernet header; returns its length. */
-static size_t eth_hdr(uint8_t *f, const uint8_t *dst, const uint8_t *src, uint16_t type)
-{
-	struct ether_header *eh = (struct ether_header *)f;
-
-	memcpy(eh->ether_dhost, dst, ETH_ALEN);
-	memcpy(eh->ether_shost, src, ETH_ALEN);
-	eh->ether_type = htons(type);
-	return ETH_HLEN;
-}
-
-/* The EtherType of frame f[0..n), 0 if it is shorter than a header. */
-static uint16_t eth_type(const uint8_t *f, size_t n)
-{
-	return n < ETH_HLEN ? 0 : (uint16_t)(f[12] << 8 | f[13]);
-}
-
-/* Builds an Ethernet frame carrying an IPv4/UDP packet; returns its length. */
-static size_t build_udp4_frame(uint8_t *f, const uint8_t *dst_mac, const uint8_t *src_mac,
-			       in_addr_t src, in_addr_t dst, uint16_t sport, uint16_t dport,
-			       const void *payload, size_t plen)
-{
-	eth_hdr(f, dst_mac, src_mac, ETHERTYPE_IP);
-	return ETH_HLEN + build_udp4(f + ETH_HLEN, src, dst, sport, dport, payload, plen);
-}
 
 /* Is f[0..n) an Ethernet frame of a complete IPv4/UDP packet (20-byte header) to dst:dport? */
 static bool is_udp4_frame_to(const uint8_t *f, size_t n, in_addr_t dst, uint16_t dport)
@@ -582,25 +317,6 @@ static ssize_t write_vnet(int fd, int hlen, const uint8_t *vh, const uint8_t *f,
 
 /* ---- Reading and receiving ---------------------------------------------------------------- */
 
-/* Waits up to `ms` for `fd` to be readable; true if it is. */
-static bool wait_readable(int fd, int ms)
-{
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-
-	return poll(&pfd, 1, ms) == 1 && (pfd.revents & POLLIN);
-}
-
-/* Reads one frame, waiting up to `ms` for it; its length, or -errno (-ETIMEDOUT). */
-static ssize_t read_pkt(int fd, void *buf, size_t len, int ms)
-{
-	ssize_t n;
-
-	if (!wait_readable(fd, ms))
-		return -ETIMEDOUT;
-	n = read(fd, buf, len);
-	return n < 0 ? -errno : n;
-}
-
 /*
  * Reads header and frame until an IPv4/UDP frame to dst:dport comes, skipping any other, for up
  * to `ms`; returns what the read returned (hlen + frame length), or -errno (-ETIMEDOUT).
@@ -634,39 +350,6 @@ static bool rst_seen(int fd, int hlen, in_addr_t dst, uint16_t dport, int ms)
 		if (n >= hlen && is_tcp4_rst_to(buf + hlen, (size_t)(n - hlen), dst, dport))
 			return true;
 	}
-}
-
-/* Sends one UDP datagram to dst:port from a new socket; 0 or -errno. */
-static int send_udp4(in_addr_t dst, uint16_t port, const void *data, size_t len)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
-	int s, ret = 0;
-
-	sin.sin_addr.s_addr = dst;
-	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (s < 0)
-		return -errno;
-	if (sendto(s, data, len, 0, (struct sockaddr *)&sin, sizeof(sin)) != (ssize_t)len)
-		ret = -errno;
-	close(s);
-	return ret;
-}
-
-/* A UDP socket bound to 0.0.0.0:port; the fd or -errno. */
-static int udp_listen(uint16_t port)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
-	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-	if (s < 0)
-		return -errno;
-	if (bind(s, (struct sockaddr *)&sin, sizeof(sin))) {
-		int ret = -errno;
-
-		close(s);
-		return ret;
-	}
-	return s;
 }
 
 /* Receives one datagram, waiting up to `ms` for it; its length, or -errno (-ETIMEDOUT). */
@@ -1123,7 +806,7 @@ TEST_F_TIMEOUT(vnet, write_format, 60)
 	ASSERT_EQ(0, set_int(self->fd, TAPSVNETHDR, h));
 	ASSERT_EQ(0, up4(self->name, 3));
 	ASSERT_EQ(0, if_mac(self->name, mac));
-	s = udp_listen(3000);
+	s = udp_listen(AF_INET, 3000);
 	ASSERT_LE(0, s) TH_LOG("bind 0.0.0.0:3000: %s", strerror(-s));
 	len = build_udp4_frame(f, mac, mac_peer, v4(3, 2), v4(3, 1), 3001, 3000, data,
 			       sizeof(data));
@@ -1272,7 +955,7 @@ TEST_F_TIMEOUT(vnet, csum_partial_in, 60)
 	ASSERT_EQ(0, set_int(self->fd, TAPSVNETHDR, h));
 	ASSERT_EQ(0, up4(self->name, 6));
 	ASSERT_EQ(0, if_mac(self->name, mac));
-	s = udp_listen(6000);
+	s = udp_listen(AF_INET, 6000);
 	ASSERT_LE(0, s) TH_LOG("bind 0.0.0.0:6000: %s", strerror(-s));
 	len = build_udp4_frame(f, mac, mac_peer, v4(6, 2), v4(6, 1), 6001, 6000, data,
 			       sizeof(data));
