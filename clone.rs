@@ -9,11 +9,16 @@
 //! the user namespace owning the opener's network namespace, and the sysctls are module
 //! parameters.
 //!
+//! A unit is created by opening a cloning node or by `ip link add NAME type bsdtun` (or
+//! `bsdtap`, `bsdvmnet`), FreeBSD's `ifconfig tunN create`; either way it is registered here,
+//! under RTNL, with its node `/dev/<kind>N`. It is destroyed by `ip link del` (FreeBSD's
+//! `ifconfig tunN destroy`), by the deletion of its network namespace, by module unload, or by
+//! the last close of a transient unit; each ends in [`remove`], under RTNL.
+//!
 //! # Locking
 //!
-//! [`UNITS`] guards the list of live units. It is taken inside `misc_mtx` (cloning opens) and
-//! around interface registration, so it nests outside RTNL; it is never held while a unit's
-//! node or interface is torn down.
+//! [`UNITS`] guards the list of live units and their nodes. It nests inside RTNL (rtnetlink
+//! calls `newlink` and `dellink` with RTNL held) and outside a unit's `io` lock.
 
 use crate::{
     cdev,
@@ -21,7 +26,9 @@ use crate::{
     netdev::{
         self,
         LinkLayer,
-        Net, //
+        Net,
+        NetDev,
+        Rtnl, //
     },
     unit::Unit,
     Kind, //
@@ -32,9 +39,15 @@ use kernel::{
     sync::Arc, //
 };
 
+/// A live unit and its device node.
+struct Entry {
+    unit: Arc<Unit>,
+    _node: cdev::Node,
+}
+
 kernel::sync::global_lock! {
     // SAFETY: Initialised by `init()` in module init, before any node is registered.
-    unsafe(uninit) static UNITS: Mutex<KVec<Arc<Unit>>> = KVec::new();
+    unsafe(uninit) static UNITS: Mutex<KVec<Entry>> = KVec::new();
 }
 
 /// FreeBSD's `IF_MAXUNIT`: the largest unit number.
@@ -86,7 +99,8 @@ pub(crate) fn may_clone(kind: Kind, privileged: bool) -> Result {
 pub(crate) fn open_clone(kind: Kind) -> Result<Arc<Unit>> {
     let net = Net::current()?;
     may_clone(kind, net.admin_capable())?;
-    let unit = create(kind, &net)?;
+    let netdev = NetDev::new(kind, &net)?;
+    let unit = create(&Rtnl::lock(), kind, netdev, Want::Lowest)?;
     if let Err(e) = unit.attach() {
         destroy(&unit);
         return Err(e);
@@ -94,44 +108,111 @@ pub(crate) fn open_clone(kind: Kind) -> Result<Arc<Unit>> {
     Ok(unit)
 }
 
-/// Creates and registers the lowest free unit of `kind` in `net`, with its node.
+/// Which unit a creation asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Want {
+    /// The lowest free one (`ifconfig tun create`, opening `/dev/tun`).
+    Lowest,
+    /// This number (`ifconfig tun5 create`).
+    Number(u32),
+}
+
+/// What an interface name asks of `kind` (FreeBSD's `ifc_name2unit()`): the bare prefix, the
+/// prefix and `%d` (also rtnetlink's default, `bsdtun%d`), or the prefix and a unit number in
+/// decimal without leading zeros. Anything else is `EINVAL`; a number above [`MAX_UNIT`] is
+/// `ENOSPC`.
+fn parse_name(kind: Kind, name: &[u8]) -> Result<Want> {
+    let prefix = kind.driver().name.to_bytes();
+    let default: &[u8] = match kind {
+        Kind::Tun => b"bsdtun%d",
+        Kind::Tap => b"bsdtap%d",
+        Kind::Vmnet => b"bsdvmnet%d",
+    };
+    if name == default {
+        return Ok(Want::Lowest);
+    }
+    let digits = name.strip_prefix(prefix).ok_or(EINVAL)?;
+    match digits {
+        b"" | b"%d" => Ok(Want::Lowest),
+        [b'0', _, ..] => Err(EINVAL),
+        _ if digits.iter().all(u8::is_ascii_digit) => {
+            let mut number: u32 = 0;
+            for &d in digits {
+                number = number
+                    .checked_mul(10)
+                    .and_then(|n| n.checked_add(u32::from(d - b'0')))
+                    .ok_or(ENOSPC)?;
+            }
+            if number > MAX_UNIT {
+                return Err(ENOSPC);
+            }
+            Ok(Want::Number(number))
+        }
+        _ => Err(EINVAL),
+    }
+}
+
+/// `ip link add NAME type bsdtun|bsdtap|bsdvmnet`: registers the device rtnetlink allocated as
+/// the unit its name asks for (`EEXIST` if that unit or name exists).
+pub(crate) fn link_new(rtnl: &Rtnl, kind: Kind, netdev: NetDev) -> Result {
+    let name = netdev.name_locked(rtnl);
+    let len = name.iter().position(|&b| b == 0).unwrap_or(name.len());
+    let want = parse_name(kind, &name[..len])?;
+    create(rtnl, kind, netdev, want).map(|_| ())
+}
+
+/// Makes `netdev` unit `want` of `kind`: names it, creates its node and registers it. Nothing
+/// fails once the device is registered (rtnetlink frees a device whose `newlink` failed).
 ///
-/// Unit numbers used by a live unit of the kind are skipped, and so are those whose interface
-/// name is already taken in `net` (by Linux's own tun driver, say): `register_netdev()` says
-/// `EEXIST` for them.
-fn create(kind: Kind, net: &Net) -> Result<Arc<Unit>> {
+/// Unit numbers of live units of the kind are never reused. For [`Want::Lowest`], numbers
+/// whose interface name is taken in the device's namespace (by a renamed unit, or Linux's own
+/// tun) are skipped; for [`Want::Number`], either is `EEXIST`.
+fn create(rtnl: &Rtnl, kind: Kind, netdev: NetDev, want: Want) -> Result<Arc<Unit>> {
     let prefix = kind.driver().name.to_str()?;
     let mut units = UNITS.lock();
-    let mut number = 0;
-    loop {
-        while units
+    units.reserve(1, GFP_KERNEL)?;
+    let in_use = |units: &KVec<Entry>, number: u32| {
+        units
             .iter()
-            .any(|u| u.kind() == kind && u.number() == number)
-        {
-            number += 1;
-        }
-        if number > MAX_UNIT {
-            return Err(ENOSPC);
-        }
-        let name = CString::try_from_fmt(fmt!("{prefix}{number}"))?;
-        let unit = Unit::new(kind, number, &name)?;
-        match netdev::register(&unit, net) {
-            Ok(()) => {}
-            Err(e) if e == EEXIST => {
-                number += 1;
-                continue;
+            .any(|e| e.unit.kind() == kind && e.unit.number() == number)
+    };
+    let (number, name) = match want {
+        Want::Number(number) => {
+            let name = CString::try_from_fmt(fmt!("{prefix}{number}"))?;
+            if in_use(&units, number) || netdev.name_taken(rtnl, &name) {
+                return Err(EEXIST);
             }
-            Err(e) => return Err(e),
+            (number, name)
         }
-        let added = cdev::Node::new(minor(kind, number), &name)
-            .map(|node| unit.set_node(node))
-            .and_then(|()| Ok(units.push(unit.clone(), GFP_KERNEL)?));
-        if let Err(e) = added {
-            unit.destroy();
-            return Err(e);
+        Want::Lowest => {
+            let mut number = 0;
+            loop {
+                if number > MAX_UNIT {
+                    return Err(ENOSPC);
+                }
+                if !in_use(&units, number) {
+                    let name = CString::try_from_fmt(fmt!("{prefix}{number}"))?;
+                    if !netdev.name_taken(rtnl, &name) {
+                        break (number, name);
+                    }
+                }
+                number += 1;
+            }
         }
-        return Ok(unit);
-    }
+    };
+    netdev.set_name(rtnl, &name);
+    let unit = Unit::new(kind, number, netdev)?;
+    let node = cdev::Node::new(minor(kind, number), &name)?;
+    netdev::register(rtnl, &unit)?;
+    // Cannot fail: room was reserved above.
+    units.push(
+        Entry {
+            unit: unit.clone(),
+            _node: node,
+        },
+        GFP_KERNEL,
+    )?;
+    Ok(unit)
 }
 
 /// Opening `/dev/<kind>N`: bind the file to that unit.
@@ -146,23 +227,42 @@ pub(crate) fn open_unit(minor: u32) -> Result<Arc<Unit>> {
     let unit = UNITS
         .lock()
         .iter()
-        .find(|u| u.kind() == kind && u.number() == number)
-        .cloned()
+        .find(|e| e.unit.kind() == kind && e.unit.number() == number)
+        .map(|e| e.unit.clone())
         .ok_or(ENXIO)?;
     unit.attach()?;
     Ok(unit)
 }
 
-/// Removes `unit` from the registry and destroys it.
-pub(crate) fn destroy(unit: &Arc<Unit>) {
-    UNITS.lock().retain(|u| !Arc::ptr_eq(u, unit));
-    unit.destroy();
+/// `ip link del` (or namespace teardown, or module unload): `unit` dies and leaves the
+/// registry; rtnetlink then unregisters its device.
+pub(crate) fn link_del(rtnl: &Rtnl, unit: &Unit) {
+    remove(rtnl, unit);
 }
 
-/// Destroys every unit: module unload.
-pub(crate) fn destroy_all() {
-    let units = core::mem::take(&mut *UNITS.lock());
-    for unit in units.iter() {
-        unit.destroy();
+/// Destroys `unit` ourselves (last close of a transient unit, a failed open): as `ip link del`
+/// would. The unregistration completes when RTNL is released.
+pub(crate) fn destroy(unit: &Unit) {
+    let rtnl = Rtnl::lock();
+    if remove(&rtnl, unit) {
+        unit.netdev().unregister(&rtnl);
     }
+}
+
+/// Marks `unit` dying, wakes its readers and pollers, and takes it and its node out of the
+/// registry. Returns false if it was already dying.
+fn remove(rtnl: &Rtnl, unit: &Unit) -> bool {
+    if !unit.kill(rtnl) {
+        return false;
+    }
+    let entry = {
+        let mut units = UNITS.lock();
+        units
+            .iter()
+            .position(|e| core::ptr::eq(&*e.unit, unit))
+            .and_then(|i| units.remove(i).ok())
+    };
+    // The node goes away outside the registry lock.
+    drop(entry);
+    true
 }

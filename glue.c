@@ -98,16 +98,117 @@ static const struct net_device_ops tuntap_rs_eth_netdev_ops = {
 	.ndo_validate_addr = eth_validate_addr,
 };
 
-static void tuntap_rs_setup(struct net_device *dev)
+/* --- rtnetlink: one link kind per driver, `ip link add tun5 type bsdtun` ------------------- */
+
+static void tuntap_rs_setup(struct net_device *dev, unsigned int kind)
 {
 	dev->netdev_ops = &tuntap_rs_netdev_ops;
 	dev->ethtool_ops = &tuntap_rs_ethtool_ops;
 	dev->pcpu_stat_type = NETDEV_PCPU_STAT_TSTATS;
+	tuntap_rs_link_setup(dev, kind);
 }
 
-struct net_device *tuntap_rs_netdev_alloc(const char *name)
+static void tuntap_rs_setup_tun(struct net_device *dev)
 {
-	return alloc_netdev(sizeof(void *), name, NET_NAME_USER, tuntap_rs_setup);
+	tuntap_rs_setup(dev, TUNTAP_RS_KIND_TUN);
+}
+
+static void tuntap_rs_setup_tap(struct net_device *dev)
+{
+	tuntap_rs_setup(dev, TUNTAP_RS_KIND_TAP);
+}
+
+static void tuntap_rs_setup_vmnet(struct net_device *dev)
+{
+	tuntap_rs_setup(dev, TUNTAP_RS_KIND_VMNET);
+}
+
+static struct rtnl_link_ops tuntap_rs_link_ops[TUNTAP_RS_KINDS];
+
+static unsigned int tuntap_rs_kind_of(const struct net_device *dev)
+{
+	return dev->rtnl_link_ops - tuntap_rs_link_ops;
+}
+
+static int tuntap_rs_newlink(struct net_device *dev, struct rtnl_newlink_params *params,
+			     struct netlink_ext_ack *extack)
+{
+	int err = tuntap_rs_link_new(dev, tuntap_rs_kind_of(dev));
+
+	if (err == -EINVAL)
+		NL_SET_ERR_MSG(extack, "the name is not this kind's prefix, optionally followed by a unit number or %d");
+	else if (err == -ENOSPC)
+		NL_SET_ERR_MSG(extack, "unit number out of range");
+	return err;
+}
+
+static void tuntap_rs_dellink(struct net_device *dev, struct list_head *head)
+{
+	tuntap_rs_link_del(dev);
+	unregister_netdevice_queue(dev, head);
+}
+
+static struct rtnl_link_ops tuntap_rs_link_ops[TUNTAP_RS_KINDS] = {
+	[TUNTAP_RS_KIND_TUN] = {
+		.kind = "bsdtun",
+		.priv_size = sizeof(void *),
+		.setup = tuntap_rs_setup_tun,
+		.newlink = tuntap_rs_newlink,
+		.dellink = tuntap_rs_dellink,
+	},
+	[TUNTAP_RS_KIND_TAP] = {
+		.kind = "bsdtap",
+		.priv_size = sizeof(void *),
+		.setup = tuntap_rs_setup_tap,
+		.newlink = tuntap_rs_newlink,
+		.dellink = tuntap_rs_dellink,
+	},
+	[TUNTAP_RS_KIND_VMNET] = {
+		.kind = "bsdvmnet",
+		.priv_size = sizeof(void *),
+		.setup = tuntap_rs_setup_vmnet,
+		.newlink = tuntap_rs_newlink,
+		.dellink = tuntap_rs_dellink,
+	},
+};
+
+int tuntap_rs_links_register(void)
+{
+	int i, err;
+
+	for (i = 0; i < TUNTAP_RS_KINDS; i++) {
+		err = rtnl_link_register(&tuntap_rs_link_ops[i]);
+		if (err)
+			goto unwind;
+	}
+	return 0;
+unwind:
+	while (i--)
+		rtnl_link_unregister(&tuntap_rs_link_ops[i]);
+	return err;
+}
+
+/* Destroys every unit of every kind, in every namespace. */
+void tuntap_rs_links_unregister(void)
+{
+	int i;
+
+	for (i = TUNTAP_RS_KINDS - 1; i >= 0; i--)
+		rtnl_link_unregister(&tuntap_rs_link_ops[i]);
+}
+
+/* A cloned unit is allocated as rtnetlink would, so that it can be deleted the same way. */
+struct net_device *tuntap_rs_netdev_alloc(unsigned int kind, struct net *net)
+{
+	const struct rtnl_link_ops *ops = &tuntap_rs_link_ops[kind];
+	struct net_device *dev = alloc_netdev(ops->priv_size, "tuntap%d", NET_NAME_USER,
+					      ops->setup);
+
+	if (!dev)
+		return NULL;
+	dev_net_set(dev, net);
+	dev->rtnl_link_ops = ops;
+	return dev;
 }
 
 void tuntap_rs_netdev_free(struct net_device *dev)
@@ -118,6 +219,69 @@ void tuntap_rs_netdev_free(struct net_device *dev)
 const void *tuntap_rs_netdev_unit(struct net_device *dev)
 {
 	return *(const void **)netdev_priv(dev);
+}
+
+static void tuntap_rs_netdev_destructor(struct net_device *dev)
+{
+	tuntap_rs_netdev_release(dev);
+}
+
+int tuntap_rs_netdev_register(struct net_device *dev, const void *unit)
+{
+	int err;
+
+	ASSERT_RTNL();
+	*(const void **)netdev_priv(dev) = unit;
+	err = register_netdevice(dev);
+	/* From here on the device holds the unit; it lets go once it is unregistered. */
+	if (!err)
+		dev->priv_destructor = tuntap_rs_netdev_destructor;
+	return err;
+}
+
+void tuntap_rs_netdev_unregister(struct net_device *dev)
+{
+	ASSERT_RTNL();
+	unregister_netdevice(dev);
+}
+
+/*
+ * A reference taken only while the device is registered: unregister_netdevice() marks it
+ * unregistering and then waits for an RCU grace period before it waits for references, so a
+ * reference taken here is always waited for.
+ */
+bool tuntap_rs_netdev_try_hold(struct net_device *dev)
+{
+	bool ok;
+
+	rcu_read_lock();
+	ok = READ_ONCE(dev->reg_state) == NETREG_REGISTERED;
+	if (ok)
+		dev_hold(dev);
+	rcu_read_unlock();
+	return ok;
+}
+
+void tuntap_rs_netdev_put(struct net_device *dev)
+{
+	dev_put(dev);
+}
+
+void tuntap_rs_netdev_set_name(struct net_device *dev, const char *name)
+{
+	strscpy(dev->name, name, IFNAMSIZ);
+}
+
+void tuntap_rs_netdev_name_locked(struct net_device *dev, char *buf)
+{
+	ASSERT_RTNL();
+	strscpy(buf, dev->name, IFNAMSIZ);
+}
+
+bool tuntap_rs_netdev_name_taken(struct net_device *dev, const char *name)
+{
+	ASSERT_RTNL();
+	return __dev_get_by_name(dev_net(dev), name);
 }
 
 void tuntap_rs_netdev_setup_l3(struct net_device *dev, unsigned short type, unsigned int flags,
@@ -158,18 +322,6 @@ void tuntap_rs_netdev_mac(struct net_device *dev, u8 *buf)
 void tuntap_rs_netdev_update_features(struct net_device *dev)
 {
 	netdev_update_features(dev);
-}
-
-int tuntap_rs_netdev_register(struct net_device *dev, struct net *net, const void *unit)
-{
-	*(const void **)netdev_priv(dev) = unit;
-	dev_net_set(dev, net);
-	return register_netdev(dev);
-}
-
-void tuntap_rs_netdev_unregister(struct net_device *dev)
-{
-	unregister_netdev(dev);
 }
 
 /* Renames happen under RTNL; netdev_copy_name() is not exported. */

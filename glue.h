@@ -36,9 +36,25 @@ bool tuntap_rs_ndo_vnet_offloads(struct net_device *dev);
 int tuntap_rs_ndo_open(struct net_device *dev);
 int tuntap_rs_ndo_stop(struct net_device *dev);
 int tuntap_rs_ndo_start_xmit(struct sk_buff *skb, struct net_device *dev);
+void tuntap_rs_link_setup(struct net_device *dev, unsigned int kind);
+int tuntap_rs_link_new(struct net_device *dev, unsigned int kind);
+void tuntap_rs_link_del(struct net_device *dev);
+void tuntap_rs_netdev_release(struct net_device *dev);
+
+/* The drivers, in the order of Rust's `Kind`. */
+enum {
+	TUNTAP_RS_KIND_TUN,
+	TUNTAP_RS_KIND_TAP,
+	TUNTAP_RS_KIND_VMNET,
+	TUNTAP_RS_KINDS,
+};
+
+/* rtnetlink link kinds. */
+int tuntap_rs_links_register(void);
+void tuntap_rs_links_unregister(void);
 
 /* struct net_device. */
-struct net_device *tuntap_rs_netdev_alloc(const char *name);
+struct net_device *tuntap_rs_netdev_alloc(unsigned int kind, struct net *net);
 void tuntap_rs_netdev_free(struct net_device *dev);
 const void *tuntap_rs_netdev_unit(struct net_device *dev);
 void tuntap_rs_netdev_setup_l3(struct net_device *dev, unsigned short type, unsigned int flags,
@@ -48,8 +64,13 @@ void tuntap_rs_netdev_setup_eth(struct net_device *dev, unsigned int max_mtu,
 				unsigned int tx_queue_len);
 void tuntap_rs_netdev_mac(struct net_device *dev, u8 *buf);
 void tuntap_rs_netdev_update_features(struct net_device *dev);
-int tuntap_rs_netdev_register(struct net_device *dev, struct net *net, const void *unit);
+int tuntap_rs_netdev_register(struct net_device *dev, const void *unit);
 void tuntap_rs_netdev_unregister(struct net_device *dev);
+bool tuntap_rs_netdev_try_hold(struct net_device *dev);
+void tuntap_rs_netdev_put(struct net_device *dev);
+void tuntap_rs_netdev_set_name(struct net_device *dev, const char *name);
+void tuntap_rs_netdev_name_locked(struct net_device *dev, char *buf);
+bool tuntap_rs_netdev_name_taken(struct net_device *dev, const char *name);
 void tuntap_rs_netdev_name(struct net_device *dev, char *buf);
 unsigned int tuntap_rs_netdev_flags(struct net_device *dev);
 void tuntap_rs_netdev_set_flags_raw(struct net_device *dev, unsigned int flags);

@@ -6,22 +6,33 @@
 //!
 //! # Lifetimes
 //!
-//! A [`NetDev`] is the first field of its [`Unit`]. While it is registered, the net_device's
-//! private area points at that unit, and the ndo callbacks borrow the unit through it. The
-//! registration ends in [`NetDev::unregister`] or, at the latest, when the unit is dropped:
-//! dropping the `NetDev` (first, by field order) unregisters before any other field of the
-//! unit goes away, and `unregister_netdev()` waits for callbacks in flight.
+//! A [`NetDev`] is a field of its [`Unit`]. Every unit's device is created the way rtnetlink
+//! creates one (same setup, same `rtnl_link_ops`), by cloning or by `ip link add`, so that
+//! `ip link del`, namespace teardown and module unload (`rtnl_link_unregister()`) destroy any
+//! unit the same way: through `dellink`, under RTNL.
+//!
+//! While registered, the device's private area holds a counted reference to its unit, so ndo
+//! callbacks and `dellink` always find it. The device drops that reference in its destructor,
+//! after it is unregistered and its last user is gone; the unit, and with it the net_device's
+//! memory, lives on while a file still refers to it. A dead unit's file only reads fields of
+//! the net_device; anything that needs it registered (statistics) goes through [`Live`].
 //!
 //! # Locking
 //!
-//! [`Rtnl`] is the RTNL mutex. It nests inside the unit registry lock (`clone::UNITS`) and is
-//! never taken with a unit's `io` spinlock held.
+//! [`Rtnl`] is the RTNL mutex. The unit registry lock (`clone::UNITS`) nests inside it, and it
+//! is never taken with a unit's `io` spinlock held.
 
 use crate::{
+    clone,
     sys,
-    unit::Unit, //
+    unit::{
+        self,
+        Unit, //
+    },
+    Kind, //
 };
 use core::{
+    mem::ManuallyDrop,
     ptr::NonNull,
     sync::atomic::{
         AtomicBool,
@@ -141,6 +152,15 @@ impl Rtnl {
         unsafe { sys::tuntap_rs_rtnl_lock() };
         Rtnl(())
     }
+
+    /// RTNL as held by the caller (an rtnetlink callback): not released when dropped.
+    ///
+    /// # Safety
+    ///
+    /// The caller must hold RTNL for as long as the returned value lives.
+    unsafe fn held() -> ManuallyDrop<Rtnl> {
+        ManuallyDrop::new(Rtnl(()))
+    }
 }
 
 impl Drop for Rtnl {
@@ -154,11 +174,16 @@ impl Drop for Rtnl {
 ///
 /// # Invariants
 ///
-/// `dev` was allocated by `tuntap_rs_netdev_alloc()` and is freed in [`Drop`]. When
-/// `registered` is true it is registered and its private area points at the [`Unit`] that
-/// contains this `NetDev`.
+/// `dev` is a valid tuntap_rs net_device (set up by `tuntap_rs_link_setup()`, with room for a
+/// pointer in its private area). While `owned` is false it belongs to rtnetlink, which frees
+/// it should its registration fail; once `owned` is true this `NetDev` frees it in [`Drop`].
+/// While `registered` is true it is registered, and its private area holds a counted
+/// reference to the [`Unit`] containing this `NetDev`, which the device's destructor
+/// (`tuntap_rs_netdev_release()`) drops once it is unregistered and unused: the unit outlives
+/// the registration and every ndo callback.
 pub(crate) struct NetDev {
     dev: NonNull<bindings::net_device>,
+    owned: AtomicBool,
     registered: AtomicBool,
 }
 
@@ -168,35 +193,33 @@ unsafe impl Send for NetDev {}
 unsafe impl Sync for NetDev {}
 
 impl NetDev {
-    /// Allocates an unregistered net_device called `name`, set up as `setup` says.
-    pub(crate) fn new(name: &CStr, setup: &Setup) -> Result<NetDev> {
-        // SAFETY: `name` is a valid C string; the glue copies it.
-        let dev = NonNull::new(unsafe { sys::tuntap_rs_netdev_alloc(name.as_char_ptr()) })
-            .ok_or(ENOMEM)?;
-        // INVARIANT: Allocated by the glue, not registered; freed by `Drop` from here on.
-        let netdev = NetDev {
+    /// Allocates an unregistered net_device of `kind` in `net` (cloning), with a placeholder
+    /// name.
+    pub(crate) fn new(kind: Kind, net: &Net) -> Result<NetDev> {
+        // SAFETY: `net` is a valid, counted namespace; the device takes no reference to it.
+        let dev = unsafe { sys::tuntap_rs_netdev_alloc(kind as c_uint, net.net.as_ptr()) };
+        let dev = NonNull::new(dev).ok_or(ENOMEM)?;
+        // INVARIANT: Allocated by us, set up by our setup, not registered.
+        Ok(NetDev {
             dev,
+            owned: AtomicBool::new(true),
             registered: AtomicBool::new(false),
-        };
-        match setup.link {
-            // SAFETY: `dev` is a fresh, unregistered net_device.
-            LinkLayer::Ip => unsafe {
-                sys::tuntap_rs_netdev_setup_l3(
-                    dev.as_ptr(),
-                    setup.type_,
-                    setup.flags,
-                    setup.mtu,
-                    setup.min_mtu,
-                    setup.max_mtu,
-                    setup.tx_queue_len,
-                )
-            },
-            // SAFETY: As above.
-            LinkLayer::Ethernet => unsafe {
-                sys::tuntap_rs_netdev_setup_eth(dev.as_ptr(), setup.max_mtu, setup.tx_queue_len)
-            },
+        })
+    }
+
+    /// Wraps a device rtnetlink allocated for `ip link add`.
+    ///
+    /// # Safety
+    ///
+    /// `dev` must be a valid, unregistered net_device set up by `tuntap_rs_link_setup()`,
+    /// which rtnetlink frees should registration fail.
+    unsafe fn adopt(dev: NonNull<bindings::net_device>) -> NetDev {
+        // INVARIANT: rtnetlink's until registered.
+        NetDev {
+            dev,
+            owned: AtomicBool::new(false),
+            registered: AtomicBool::new(false),
         }
-        Ok(netdev)
     }
 
     fn raw(&self) -> *mut bindings::net_device {
@@ -267,12 +290,6 @@ impl NetDev {
         unsafe { sys::tuntap_rs_netdev_tx_queue_len(self.raw()) }
     }
 
-    /// Turns the carrier (link state) on or off.
-    pub(crate) fn set_carrier(&self, on: bool) {
-        // SAFETY: The device is valid.
-        unsafe { sys::tuntap_rs_netdev_carrier(self.raw(), on) };
-    }
-
     /// Lets the stack transmit again (`netif_start_queue`).
     pub(crate) fn start_queue(&self) {
         // SAFETY: The device is valid.
@@ -295,18 +312,6 @@ impl NetDev {
     pub(crate) fn queue_stopped(&self) -> bool {
         // SAFETY: The device is valid.
         unsafe { sys::tuntap_rs_netdev_queue_stopped(self.raw()) }
-    }
-
-    /// Counts a received frame of `len` bytes.
-    pub(crate) fn count_rx(&self, len: usize) {
-        // SAFETY: The device is valid.
-        unsafe { sys::tuntap_rs_stats_rx(self.raw(), len as c_uint) };
-    }
-
-    /// Counts a transmitted packet of `len` bytes.
-    pub(crate) fn count_tx(&self, len: usize) {
-        // SAFETY: The device is valid.
-        unsafe { sys::tuntap_rs_stats_tx(self.raw(), len as c_uint) };
     }
 
     /// Increments an error or drop counter.
@@ -344,35 +349,220 @@ impl NetDev {
         unsafe { sys::tuntap_rs_skb_rx_eth(raw, self.raw()) };
     }
 
-    /// Unregisters the interface if it is registered; waits for callbacks in flight.
-    pub(crate) fn unregister(&self) {
+    /// Unregisters the interface if it is registered. The unregistration completes, and
+    /// callbacks in flight are waited for, when RTNL is released.
+    pub(crate) fn unregister(&self, _rtnl: &Rtnl) {
         if self.registered.swap(false, Ordering::AcqRel) {
-            // SAFETY: It was registered, and only this call unregisters it.
+            // SAFETY: It was registered, and only this call unregisters it; RTNL is held.
             unsafe { sys::tuntap_rs_netdev_unregister(self.raw()) };
         }
+    }
+
+    /// A reference that keeps the device's statistics (and the unregistration) waiting, or
+    /// `None` once it is being unregistered.
+    pub(crate) fn try_hold(&self) -> Option<Live<'_>> {
+        // SAFETY: The device is valid.
+        if !unsafe { sys::tuntap_rs_netdev_try_hold(self.raw()) } {
+            return None;
+        }
+        // INVARIANT: We took a reference while it was registered.
+        Some(Live {
+            dev: self,
+            counted: true,
+        })
+    }
+
+    /// Names the unregistered device.
+    pub(crate) fn set_name(&self, _rtnl: &Rtnl, name: &CStr) {
+        debug_assert!(!self.registered.load(Ordering::Acquire));
+        // SAFETY: The device is valid and not registered: nobody else reads the name.
+        unsafe { sys::tuntap_rs_netdev_set_name(self.raw(), name.as_char_ptr()) };
+    }
+
+    /// The device's name; RTNL is held.
+    pub(crate) fn name_locked(&self, _rtnl: &Rtnl) -> [u8; 16] {
+        let mut buf = [0u8; 16];
+        // SAFETY: `buf` has room for IFNAMSIZ bytes; the device is valid; RTNL is held.
+        unsafe { sys::tuntap_rs_netdev_name_locked(self.raw(), buf.as_mut_ptr().cast()) };
+        buf
+    }
+
+    /// Whether another interface in the device's namespace is called `name`.
+    pub(crate) fn name_taken(&self, _rtnl: &Rtnl, name: &CStr) -> bool {
+        // SAFETY: The device is valid, its namespace set; RTNL is held.
+        unsafe { sys::tuntap_rs_netdev_name_taken(self.raw(), name.as_char_ptr()) }
+    }
+}
+
+/// A device whose statistics may be updated: a reference taken while it was registered
+/// (which holds back the end of its unregistration), or the device of an ndo callback.
+///
+/// # Invariants
+///
+/// `dev` is registered or being unregistered, and its unregistration has not finished: either
+/// `counted` and this holds a reference taken by `tuntap_rs_netdev_try_hold()`, or this lives
+/// within an ndo callback on it.
+pub(crate) struct Live<'a> {
+    dev: &'a NetDev,
+    counted: bool,
+}
+
+impl Live<'_> {
+    /// Turns the carrier (link state) on or off. The link watcher holds a reference to the
+    /// device until it has handled the change, which the unregistration waits for.
+    pub(crate) fn set_carrier(&self, on: bool) {
+        // SAFETY: The device is registered or its unregistration is still waiting for us.
+        unsafe { sys::tuntap_rs_netdev_carrier(self.dev.raw(), on) };
+    }
+
+    /// Counts a received frame of `len` bytes.
+    pub(crate) fn count_rx(&self, len: usize) {
+        // SAFETY: The per-CPU statistics exist until the unregistration ends (invariants).
+        unsafe { sys::tuntap_rs_stats_rx(self.dev.raw(), len as c_uint) };
+    }
+
+    /// Counts a transmitted packet of `len` bytes.
+    pub(crate) fn count_tx(&self, len: usize) {
+        // SAFETY: As above.
+        unsafe { sys::tuntap_rs_stats_tx(self.dev.raw(), len as c_uint) };
+    }
+}
+
+impl core::ops::Deref for Live<'_> {
+    type Target = NetDev;
+
+    fn deref(&self) -> &NetDev {
+        self.dev
+    }
+}
+
+impl Drop for Live<'_> {
+    fn drop(&mut self) {
+        if self.counted {
+            // SAFETY: We hold a reference (type invariants).
+            unsafe { sys::tuntap_rs_netdev_put(self.dev.raw()) };
+        }
+    }
+}
+
+/// Applies `setup` to a device being allocated.
+///
+/// # Safety
+///
+/// `dev` must be a valid, unregistered net_device, in its setup callback.
+unsafe fn apply_setup(dev: *mut bindings::net_device, setup: &Setup) {
+    match setup.link {
+        // SAFETY: As the caller guarantees.
+        LinkLayer::Ip => unsafe {
+            sys::tuntap_rs_netdev_setup_l3(
+                dev,
+                setup.type_,
+                setup.flags,
+                setup.mtu,
+                setup.min_mtu,
+                setup.max_mtu,
+                setup.tx_queue_len,
+            )
+        },
+        // SAFETY: As above.
+        LinkLayer::Ethernet => unsafe {
+            sys::tuntap_rs_netdev_setup_eth(dev, setup.max_mtu, setup.tx_queue_len)
+        },
     }
 }
 
 impl Drop for NetDev {
     fn drop(&mut self) {
-        self.unregister();
-        // SAFETY: Unregistered and allocated by the glue: nothing else uses it now.
-        unsafe { sys::tuntap_rs_netdev_free(self.raw()) };
+        // A registered device holds its unit, so its `NetDev` is not dropped before the
+        // device is unregistered and its destructor has run.
+        debug_assert!(!self.registered.load(Ordering::Acquire));
+        if self.owned.load(Ordering::Acquire) {
+            // SAFETY: Ours (type invariants), unregistered and unused: free it.
+            unsafe { sys::tuntap_rs_netdev_free(self.raw()) };
+        }
     }
 }
 
-/// Registers `unit`'s net_device in `net`; from then on its ndo callbacks reach `unit`.
-pub(crate) fn register(unit: &Arc<Unit>, net: &Net) -> Result {
+/// Registers `unit`'s net_device; from then on its ndo callbacks reach `unit`, and the device
+/// holds a reference to it until it is unregistered.
+pub(crate) fn register(_rtnl: &Rtnl, unit: &Arc<Unit>) -> Result {
     let netdev = unit.netdev();
-    let ptr: *const Unit = &**unit;
-    // SAFETY: The device is valid and not registered. `unit` contains the `NetDev`, so it
-    // outlives the registration (see the module docs).
-    to_result(unsafe {
-        sys::tuntap_rs_netdev_register(netdev.raw(), net.net.as_ptr(), ptr.cast())
-    })?;
-    // INVARIANT: Registered, with the private area pointing at `unit`.
+    let ptr = Arc::into_raw(unit.clone());
+    // SAFETY: The device is valid and not registered; RTNL is held. On success the device
+    // owns the reference `ptr` stands for, and its destructor drops it.
+    let ret = unsafe { sys::tuntap_rs_netdev_register(netdev.raw(), ptr.cast()) };
+    if let Err(e) = to_result(ret) {
+        // SAFETY: Registration failed: the device did not keep the reference.
+        drop(unsafe { Arc::from_raw(ptr) });
+        return Err(e);
+    }
+    // INVARIANT: Registered, holding the unit; from now on ours to free.
+    netdev.owned.store(true, Ordering::Release);
     netdev.registered.store(true, Ordering::Release);
     Ok(())
+}
+
+/// rtnetlink's and our own setup callback: the interface of a new unit of `kind`.
+///
+/// # Safety
+///
+/// `dev` must be a net_device being allocated, in its setup callback.
+#[no_mangle]
+unsafe extern "C" fn tuntap_rs_link_setup(dev: *mut bindings::net_device, kind: c_uint) {
+    if let Some(kind) = Kind::from_index(kind) {
+        // SAFETY: As the caller guarantees.
+        unsafe { apply_setup(dev, unit::setup(kind)) };
+    }
+}
+
+/// `ip link add NAME type bsdtun|bsdtap|bsdvmnet`: makes the device rtnetlink allocated a unit.
+///
+/// # Safety
+///
+/// `dev` must be an unregistered net_device rtnetlink allocated with our setup, which it frees
+/// if this fails; RTNL must be held.
+#[no_mangle]
+unsafe extern "C" fn tuntap_rs_link_new(dev: *mut bindings::net_device, kind: c_uint) -> c_int {
+    let (Some(dev), Some(kind)) = (NonNull::new(dev), Kind::from_index(kind)) else {
+        return EINVAL.to_errno();
+    };
+    // SAFETY: As the caller guarantees.
+    let netdev = unsafe { NetDev::adopt(dev) };
+    // SAFETY: The caller holds RTNL.
+    let rtnl = unsafe { Rtnl::held() };
+    match clone::link_new(&rtnl, kind, netdev) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// `ip link del`, namespace teardown or module unload: the unit dies; the C side then queues
+/// the device for unregistration.
+///
+/// # Safety
+///
+/// `dev` must be a registered tuntap_rs net_device; RTNL must be held.
+#[no_mangle]
+unsafe extern "C" fn tuntap_rs_link_del(dev: *mut bindings::net_device) {
+    // SAFETY: Registered, as the caller guarantees.
+    let unit = unsafe { unit_of(dev) };
+    // The caller unregisters it: nobody else may.
+    unit.netdev().registered.store(false, Ordering::Release);
+    // SAFETY: The caller holds RTNL.
+    let rtnl = unsafe { Rtnl::held() };
+    clone::link_del(&rtnl, unit);
+}
+
+/// The device's destructor, once it is unregistered and unused: it lets go of its unit.
+///
+/// # Safety
+///
+/// `dev` must be a tuntap_rs net_device that was registered and whose unregistration is
+/// complete; called once.
+#[no_mangle]
+unsafe extern "C" fn tuntap_rs_netdev_release(dev: *mut bindings::net_device) {
+    // SAFETY: Registration stored a counted reference there (`register`), given up only here.
+    drop(unsafe { Arc::from_raw(sys::tuntap_rs_netdev_unit(dev).cast::<Unit>()) });
 }
 
 /// # Safety
@@ -472,7 +662,13 @@ unsafe extern "C" fn tuntap_rs_ndo_start_xmit(
     // INVARIANT: We own it.
     let skb = Skb { skb };
     // SAFETY: The stack calls ndo_start_xmit only on registered devices.
-    unsafe { unit_of(dev) }.transmit(skb);
+    let unit = unsafe { unit_of(dev) };
+    // INVARIANT: Within an ndo callback on the device.
+    let live = Live {
+        dev: unit.netdev(),
+        counted: false,
+    };
+    unit.transmit(&live, skb);
     0 // NETDEV_TX_OK: the packet is ours now, queued or dropped and counted.
 }
 

@@ -41,7 +41,12 @@ pub(crate) struct EthtoolInfo {
 // to them, as the kernel's own `bindings` crate does.
 #[expect(improper_ctypes)]
 extern "C" {
-    pub(crate) fn tuntap_rs_netdev_alloc(name: *const c_char) -> *mut bindings::net_device;
+    pub(crate) fn tuntap_rs_links_register() -> c_int;
+    pub(crate) fn tuntap_rs_links_unregister();
+    pub(crate) fn tuntap_rs_netdev_alloc(
+        kind: c_uint,
+        net: *mut bindings::net,
+    ) -> *mut bindings::net_device;
     pub(crate) fn tuntap_rs_netdev_free(dev: *mut bindings::net_device);
     pub(crate) fn tuntap_rs_netdev_unit(dev: *mut bindings::net_device) -> *const c_void;
     pub(crate) fn tuntap_rs_netdev_setup_l3(
@@ -62,10 +67,17 @@ extern "C" {
     pub(crate) fn tuntap_rs_netdev_update_features(dev: *mut bindings::net_device);
     pub(crate) fn tuntap_rs_netdev_register(
         dev: *mut bindings::net_device,
-        net: *mut bindings::net,
         unit: *const c_void,
     ) -> c_int;
     pub(crate) fn tuntap_rs_netdev_unregister(dev: *mut bindings::net_device);
+    pub(crate) fn tuntap_rs_netdev_try_hold(dev: *mut bindings::net_device) -> bool;
+    pub(crate) fn tuntap_rs_netdev_put(dev: *mut bindings::net_device);
+    pub(crate) fn tuntap_rs_netdev_set_name(dev: *mut bindings::net_device, name: *const c_char);
+    pub(crate) fn tuntap_rs_netdev_name_locked(dev: *mut bindings::net_device, buf: *mut c_char);
+    pub(crate) fn tuntap_rs_netdev_name_taken(
+        dev: *mut bindings::net_device,
+        name: *const c_char,
+    ) -> bool;
     pub(crate) fn tuntap_rs_netdev_name(dev: *mut bindings::net_device, buf: *mut c_char);
     pub(crate) fn tuntap_rs_netdev_flags(dev: *mut bindings::net_device) -> c_uint;
     pub(crate) fn tuntap_rs_netdev_set_flags_raw(dev: *mut bindings::net_device, flags: c_uint);

@@ -110,30 +110,47 @@ impl Kind {
     /// Every kind, in table order.
     pub(crate) const ALL: [Kind; 3] = [Kind::Tun, Kind::Tap, Kind::Vmnet];
 
+    /// The kind with index `i` in [`Kind::ALL`] (as the C glue numbers them).
+    pub(crate) fn from_index(i: u32) -> Option<Kind> {
+        Kind::ALL.get(usize::try_from(i).ok()?).copied()
+    }
+
     /// This kind's row of [`DRIVERS`].
     pub(crate) const fn driver(self) -> &'static Driver {
         &DRIVERS[self as usize]
     }
 }
 
-/// Destroys every unit when dropped (module unload).
-struct Units;
+/// The rtnetlink link kinds `bsdtun`, `bsdtap` and `bsdvmnet`. Every unit's interface is one
+/// of their links, so unregistering them (module unload) destroys every unit, in every network
+/// namespace.
+struct Links(());
 
-impl Drop for Units {
+impl Links {
+    fn register() -> Result<Links> {
+        // SAFETY: Called once, from module init; undone in `Drop`.
+        kernel::error::to_result(unsafe { sys::tuntap_rs_links_register() })?;
+        Ok(Links(()))
+    }
+}
+
+impl Drop for Links {
     fn drop(&mut self) {
-        clone::destroy_all();
+        // SAFETY: Registered by `Links::register`. No file is open (each pins the module), so
+        // no unit is in use outside the stack.
+        unsafe { sys::tuntap_rs_links_unregister() };
     }
 }
 
 /// The loaded module.
 ///
 /// Fields drop in declaration order, which is the unload order: first the cloning nodes (no
-/// new units), then every unit (their nodes and interfaces), then the per-unit node region.
-/// No file is open at unload: each one pins the module.
+/// new units by cloning), then the link kinds (every unit, its node and interface), then the
+/// per-unit node region. No file is open at unload: each one pins the module.
 struct TunTap {
     /// `/dev/tun`, `/dev/tap`, `/dev/vmnet`, in [`Kind::ALL`] order.
     _clone_nodes: KVec<Pin<KBox<cdev::Registration<unit::Unit>>>>,
-    _units: Units,
+    _links: Links,
     /// The char device region of `/dev/tunN`, `/dev/tapN`, `/dev/vmnetN`.
     _region: cdev::Region<unit::Unit>,
 }
@@ -143,16 +160,17 @@ impl kernel::Module for TunTap {
         clone::init();
         unit::set_debug(module_parameters::debug.value());
         let region = cdev::Region::register(c"tuntap_rs", clone::MINORS)?;
+        let links = Links::register()?;
         let mut nodes = KVec::with_capacity(Kind::ALL.len(), GFP_KERNEL)?;
         for kind in Kind::ALL {
             let node = cdev::Registration::register(kind.driver().name, kind)?;
             let node = KBox::pin_init(node, GFP_KERNEL)?;
             nodes.push(node, GFP_KERNEL)?;
         }
-        pr_info!("tun, tap and vmnet cloning nodes registered\n");
+        pr_info!("tun, tap and vmnet cloning nodes and link kinds registered\n");
         Ok(TunTap {
             _clone_nodes: nodes,
-            _units: Units,
+            _links: links,
             _region: region,
         })
     }

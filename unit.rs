@@ -32,6 +32,7 @@ use crate::{
         Counter,
         EthtoolLink,
         LinkLayer,
+        Live,
         NetDev,
         Rtnl,
         Setup,
@@ -117,6 +118,14 @@ const TAP_SETUP: Setup = Setup {
     max_mtu: (TAPMRU - ETH_HLEN) as u32,
     tx_queue_len: TX_QUEUE_LEN,
 };
+
+/// How a new unit of `kind` looks to the stack.
+pub(crate) fn setup(kind: Kind) -> &'static Setup {
+    match kind.driver().link {
+        LinkLayer::Ip => &TUN_SETUP,
+        LinkLayer::Ethernet => &TAP_SETUP,
+    }
+}
 
 /// FreeBSD's `TUN_VMIO_FLAG_MASK`: the flag bits `VMIO_SIOCSIFFLAGS` may set.
 const VMIO_FLAG_MASK: u32 = 0x0fff;
@@ -245,8 +254,6 @@ impl Io {
 
 /// What `ctl` guards.
 struct Ctl {
-    /// `/dev/tunN`.
-    node: Option<cdev::Node>,
     /// `TUNSIFINFO`'s baud rate: Linux has no such attribute, it is kept and reported back.
     baudrate: i32,
 }
@@ -276,13 +283,8 @@ fn current_pid() -> i32 {
 }
 
 impl Unit {
-    /// A new, unregistered unit `number` of `kind` whose interface is called `name`.
-    pub(crate) fn new(kind: Kind, number: u32, name: &CStr) -> Result<Arc<Unit>> {
-        let setup = match kind.driver().link {
-            LinkLayer::Ip => &TUN_SETUP,
-            LinkLayer::Ethernet => &TAP_SETUP,
-        };
-        let netdev = NetDev::new(name, setup)?;
+    /// A new unit `number` of `kind` with the (unregistered) interface `netdev`.
+    pub(crate) fn new(kind: Kind, number: u32, netdev: NetDev) -> Result<Arc<Unit>> {
         Arc::pin_init(
             try_pin_init!(Unit {
                 netdev,
@@ -304,7 +306,7 @@ impl Unit {
                 ),
                 readable <- new_poll_condvar!("Unit::readable"),
                 fasync: Fasync::new(),
-                ctl <- new_mutex!(Ctl { node: None, baudrate: 0 }, "Unit::ctl"),
+                ctl <- new_mutex!(Ctl { baudrate: 0 }, "Unit::ctl"),
             }),
             GFP_KERNEL,
         )
@@ -325,9 +327,22 @@ impl Unit {
         self.number
     }
 
-    /// Records the unit's device node, removed when the unit is destroyed.
-    pub(crate) fn set_node(&self, node: cdev::Node) {
-        self.ctl.lock().node = Some(node);
+    /// RTNL, if the unit is not dying: the unit cannot die while it is held.
+    fn rtnl(&self) -> Result<Rtnl> {
+        let rtnl = Rtnl::lock();
+        if self.io.lock().dying {
+            return Err(ENXIO);
+        }
+        Ok(rtnl)
+    }
+
+    /// The interface for the packet path, if the unit is not dying: its unregistration waits
+    /// for the returned reference.
+    fn live(&self) -> Result<Live<'_>> {
+        if self.io.lock().dying {
+            return Err(ENXIO);
+        }
+        self.netdev.try_hold().ok_or(ENXIO)
     }
 
     /// Whether this is a layer-2 (Ethernet) unit.
@@ -343,11 +358,9 @@ impl Unit {
         } else {
             [0; 6]
         };
+        let dev = self.live()?;
         {
             let mut io = self.io.lock();
-            if io.dying {
-                return Err(ENXIO);
-            }
             if io.open {
                 return Err(EBUSY);
             }
@@ -355,9 +368,9 @@ impl Unit {
             io.pid = current_pid();
             io.remote_mac = mac;
         }
-        self.netdev.set_carrier(true);
+        dev.set_carrier(true);
         if self.is_l2() && module_parameters::tap_up_on_open.value() && !self.netdev.is_up() {
-            let rtnl = Rtnl::lock();
+            let rtnl = self.rtnl()?;
             self.netdev
                 .change_flags(&rtnl, self.netdev.flags() | iff::UP)?;
         }
@@ -372,27 +385,32 @@ impl Unit {
             let io = self.io.lock();
             (io.pid == current_pid(), io.transient)
         };
+        // A dead unit has nothing left to tear down.
+        let live = self.live().ok();
         // vmnet keeps its output, its interface up and its carrier: VMware reopens it.
-        if owner && !self.kind.driver().keep_when_closed {
+        if let Some(dev) = live
+            .as_ref()
+            .filter(|_| owner && !self.kind.driver().keep_when_closed)
+        {
             // Junk pending output (freed outside the spinlock), bring the interface down,
             // carrier down.
             let pending = self.io.lock().take_queue();
             for _ in 0..pending.len() {
-                self.netdev.count(Counter::TxDropped);
+                dev.count(Counter::TxDropped);
             }
             drop(pending);
-            if self.netdev.is_up() {
-                let rtnl = Rtnl::lock();
-                let flags = self.netdev.flags() & !iff::UP;
-                if let Err(e) = self.netdev.change_flags(&rtnl, flags) {
-                    pr_warn!(
-                        "tuntap_rs: cannot bring unit {} down: {:?}\n",
-                        self.number,
-                        e
-                    );
+            if let Ok(rtnl) = self.rtnl() {
+                if dev.is_up() {
+                    if let Err(e) = dev.change_flags(&rtnl, dev.flags() & !iff::UP) {
+                        pr_warn!(
+                            "tuntap_rs: cannot bring unit {} down: {:?}\n",
+                            self.number,
+                            e
+                        );
+                    }
                 }
             }
-            self.netdev.set_carrier(false);
+            dev.set_carrier(false);
         }
         let had_vnet_hdr = {
             let mut io = self.io.lock();
@@ -405,25 +423,31 @@ impl Unit {
             core::mem::take(&mut io.vnet_hdr) != 0
         };
         if had_vnet_hdr {
-            let rtnl = Rtnl::lock();
-            self.netdev.update_features(&rtnl);
+            if let Ok(rtnl) = self.rtnl() {
+                self.netdev.update_features(&rtnl);
+            }
         }
         self.readable.notify_all();
-        transient
+        transient && live.is_some()
     }
 
-    /// Marks the unit dying and removes its node and interface (FreeBSD `tun_destroy`).
-    pub(crate) fn destroy(&self) {
+    /// Marks the unit dying (FreeBSD `tun_destroy`): pending packets are dropped, blocked
+    /// readers and pollers wake up, and from now on the file's reads, writes and ioctls fail
+    /// with `ENXIO` and `poll` reports a hangup. Called under RTNL by whoever then unregisters
+    /// the interface; returns false if the unit was already dying.
+    pub(crate) fn kill(&self, _rtnl: &Rtnl) -> bool {
         let pending = {
             let mut io = self.io.lock();
+            if io.dying {
+                return false;
+            }
             io.dying = true;
             io.take_queue()
         };
         drop(pending);
         self.readable.notify_all();
-        let node = self.ctl.lock().node.take();
-        drop(node);
-        self.netdev.unregister();
+        self.fasync.signal_readable();
+        true
     }
 
     /// What ethtool reports: FreeBSD's tap media, 1000baseT full duplex, active while open.
@@ -458,7 +482,7 @@ impl Unit {
 
     /// A packet routed out of the interface (FreeBSD `tunoutput`, `tunstart_l2`): frame it
     /// for the reader and queue it, or drop and count it.
-    pub(crate) fn transmit(&self, mut skb: Skb) {
+    pub(crate) fn transmit(&self, dev: &Live<'_>, mut skb: Skb) {
         let (open, ifhead, lmode) = {
             let io = self.io.lock();
             (io.open, io.ifhead, io.lmode)
@@ -503,7 +527,7 @@ impl Unit {
                 self.netdev.stop_queue();
             }
         }
-        self.netdev.count_tx(len);
+        dev.count_tx(len);
         self.readable.notify_all();
         self.fasync.signal_readable();
     }
@@ -514,14 +538,14 @@ impl Unit {
         let (skb, vnet) = {
             let mut io = self.io.lock();
             loop {
+                if io.dying {
+                    return Err(ENXIO);
+                }
                 if let Some(skb) = io.queue.pop() {
                     if io.queue.len() < self.queue_limit() && self.netdev.queue_stopped() {
                         self.netdev.wake_queue();
                     }
                     break (skb, io.vnet_hdr);
-                }
-                if io.dying {
-                    return Err(ENXIO);
                 }
                 if nonblock {
                     return Err(EAGAIN);
@@ -555,6 +579,7 @@ impl Unit {
 
     /// One packet per write (FreeBSD `tunwrite`), gathered across the iovecs.
     fn write(&self, src: &mut IovIterSource<'_>) -> Result<usize> {
+        let dev = self.live()?;
         let len = src.len();
         if !self.netdev.is_up() {
             // FreeBSD ignores the write silently; we count it.
@@ -565,15 +590,15 @@ impl Unit {
             return Ok(0);
         }
         if self.is_l2() {
-            self.write_l2(src, len)
+            self.write_l2(&dev, src, len)
         } else {
-            self.write_l3(src, len)
+            self.write_l3(&dev, src, len)
         }
     }
 
     /// A frame for a tap or vmnet (FreeBSD `tunwrite_l2`), after its virtio-net header if
     /// one is enabled.
-    fn write_l2(&self, src: &mut IovIterSource<'_>, len: usize) -> Result<usize> {
+    fn write_l2(&self, dev: &Live<'_>, src: &mut IovIterSource<'_>, len: usize) -> Result<usize> {
         let vnet = self.io.lock().vnet_hdr;
         let hdr = if vnet > 0 {
             Some(self.read_vnet_hdr(src, len, vnet).inspect_err(|_| {
@@ -611,7 +636,7 @@ impl Unit {
             self.netdev.count(Counter::RxDropped);
             return Ok(len + vnet);
         }
-        self.netdev.count_rx(len);
+        dev.count_rx(len);
         self.netdev.receive_eth(skb);
         Ok(len + vnet)
     }
@@ -647,7 +672,7 @@ impl Unit {
     }
 
     /// A packet for a tun (FreeBSD `tunwrite_l3`).
-    fn write_l3(&self, src: &mut IovIterSource<'_>, len: usize) -> Result<usize> {
+    fn write_l3(&self, dev: &Live<'_>, src: &mut IovIterSource<'_>, len: usize) -> Result<usize> {
         let ifhead = self.io.lock().ifhead;
         let header = if ifhead { 4 } else { 0 };
         if len > TUNMRU + header {
@@ -675,7 +700,7 @@ impl Unit {
         let skb = self.netdev.skb_from_iter(src, payload).inspect_err(|_| {
             self.netdev.count(Counter::RxErrors);
         })?;
-        self.netdev.count_rx(payload);
+        dev.count_rx(payload);
         self.netdev.receive(skb, protocol);
         Ok(len)
     }
@@ -695,6 +720,9 @@ impl Unit {
 
     /// The ioctls (FreeBSD `tunioctl`): those of the unit's link layer, then the common ones.
     fn ioctl(&self, file: &File, cmd: u32, arg: usize, compat: bool) -> Result<isize> {
+        if self.io.lock().dying {
+            return Err(ENXIO);
+        }
         let value = arg;
         let arg = Arg(arg);
         let specific = if self.is_l2() {
@@ -720,7 +748,7 @@ impl Unit {
                     _ => return Err(EINVAL),
                 };
                 let _ctl = self.ctl.lock();
-                let rtnl = Rtnl::lock();
+                let rtnl = self.rtnl()?;
                 self.io.lock().vnet_hdr = len;
                 self.netdev.update_features(&rtnl);
                 Ok(0)
@@ -733,7 +761,7 @@ impl Unit {
                 // The flags are the argument itself (FreeBSD's value-argument ioctl).
                 let requested = (value as u32) & VMIO_FLAG_MASK & !IFF_CANTCHANGE;
                 let _ctl = self.ctl.lock();
-                let rtnl = Rtnl::lock();
+                let rtnl = self.rtnl()?;
                 let kept = self.netdev.flags() & IFF_CANTCHANGE;
                 self.netdev
                     .change_flags(&rtnl, requested | iff::UP | kept)?;
@@ -844,7 +872,7 @@ impl Unit {
     fn set_mode(&self, mode: i32) -> Result {
         let mode = u32::try_from(mode).map_err(|_| EINVAL)?;
         let _ctl = self.ctl.lock();
-        let rtnl = Rtnl::lock();
+        let rtnl = self.rtnl()?;
         if self.netdev.is_up() {
             return Err(EBUSY);
         }
@@ -868,7 +896,7 @@ impl Unit {
         }
         let mut ctl = self.ctl.lock();
         if u32::from(mtu) != self.netdev.mtu() {
-            let rtnl = Rtnl::lock();
+            let rtnl = self.rtnl()?;
             self.netdev.set_mtu(&rtnl, mtu.into())?;
         }
         ctl.baudrate = baudrate;
