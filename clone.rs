@@ -62,6 +62,13 @@ pub(crate) fn init() {
     unsafe { UNITS.init() };
 }
 
+/// Frees the registry's memory at module unload, once every unit is gone (the link kinds are
+/// unregistered).
+pub(crate) fn deinit() {
+    let units = core::mem::take(&mut *UNITS.lock());
+    debug_assert!(units.is_empty());
+}
+
 /// The minor number of `/dev/<kind><number>`.
 fn minor(kind: Kind, number: u32) -> u32 {
     kind as u32 * (MAX_UNIT + 1) + number

@@ -139,6 +139,7 @@ impl Drop for Links {
         // SAFETY: Registered by `Links::register`. No file is open (each pins the module), so
         // no unit is in use outside the stack.
         unsafe { sys::tuntap_rs_links_unregister() };
+        clone::deinit();
     }
 }
 

@@ -541,6 +541,10 @@ impl Unit {
                 if io.dying {
                     return Err(ENXIO);
                 }
+                // A buffer that cannot hold the virtio-net header takes nothing off the queue.
+                if dst.len() < io.vnet_hdr {
+                    return Err(EINVAL);
+                }
                 if let Some(skb) = io.queue.pop() {
                     if io.queue.len() < self.queue_limit() && self.netdev.queue_stopped() {
                         self.netdev.wake_queue();
@@ -555,12 +559,24 @@ impl Unit {
                 }
             }
         };
+        // A packet that cannot be copied out is lost, and counted.
+        match self.copy_out(&skb, vnet, dst) {
+            Ok(n) => {
+                skb.consume();
+                Ok(n)
+            }
+            Err(e) => {
+                self.netdev.count(Counter::TxDropped);
+                Err(e)
+            }
+        }
+    }
+
+    /// Copies `skb` to the reader, after a `vnet`-byte virtio-net header if one is enabled.
+    fn copy_out(&self, skb: &Skb, vnet: usize, dst: &mut IovIterDest<'_>) -> Result<usize> {
         let mut header = 0;
         if vnet > 0 {
             // The frame's checksum and segmentation state, then the frame.
-            if dst.len() < vnet {
-                return Err(EINVAL);
-            }
             let hdr = skb
                 .vnet_hdr()
                 .inspect_err(|_| self.netdev.count(Counter::TxErrors))?;
@@ -573,7 +589,6 @@ impl Unit {
         }
         let n = dst.len().min(skb.len());
         skb.copy_to_iter(dst, n)?;
-        skb.consume();
         Ok(header + n)
     }
 
@@ -681,9 +696,13 @@ impl Unit {
         }
         let protocol = if ifhead {
             let mut af = [0u8; 4];
-            if len < af.len() || src.copy_from_iter(&mut af) != af.len() {
+            if len < af.len() {
                 self.netdev.count(Counter::RxErrors);
                 return Err(EINVAL);
+            }
+            if src.copy_from_iter(&mut af) != af.len() {
+                self.netdev.count(Counter::RxErrors);
+                return Err(EFAULT);
             }
             match u32::from_be_bytes(af) {
                 AF_INET => ETH_P_IP,

@@ -688,6 +688,7 @@ TEST_F(life, rename)
 
 /* What a child in a new namespace saw, reported over a pipe. */
 struct ns_report {
+	int unshare_err;	/* errno of unshare(), 0 if it worked */
 	int open_err;		/* errno of open(/dev/<prefix>), 0 if it worked */
 	int add_err;		/* -errno of link_add(), 0 if it worked */
 	char cloned[IFNAMSIZ];	/* the cloned unit's name */
@@ -707,8 +708,13 @@ static void ns_child(const FIXTURE_VARIANT(life) *variant, int flags, int report
 	char path[32], c;
 	int fd;
 
-	if (unshare(flags))
+	if (unshare(flags)) {
+		/* Reported as such: the parent must not wait for a report that never comes. */
+		r.unshare_err = errno;
+		if (write(report, &r, sizeof(r)) != sizeof(r))
+			_exit(101);
 		_exit(100);
+	}
 	snprintf(path, sizeof(path), "/dev/%s", variant->prefix);
 	fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
@@ -748,6 +754,7 @@ TEST_F(life, netns_create_and_teardown)
 	if (pid == 0)
 		ns_child(variant, CLONE_NEWNET, report[1], go[0], add_name);
 	ASSERT_EQ((ssize_t)sizeof(r), read(report[0], &r, sizeof(r)));
+	ASSERT_EQ(0, r.unshare_err) TH_LOG("unshare(CLONE_NEWNET): %s", strerror(r.unshare_err));
 	EXPECT_EQ(0, r.open_err);
 	EXPECT_EQ(0, r.add_err);
 	EXPECT_TRUE(r.cloned_here);
@@ -852,6 +859,7 @@ TEST_F(life, userns)
 	if (pid == 0)
 		ns_child(variant, CLONE_NEWUSER, report[1], go[0], add_name);
 	ASSERT_EQ((ssize_t)sizeof(r), read(report[0], &r, sizeof(r)));
+	ASSERT_EQ(0, r.unshare_err) TH_LOG("unshare(CLONE_NEWUSER): %s", strerror(r.unshare_err));
 	EXPECT_EQ(EPERM, r.open_err) TH_LOG("clone in a user namespace: %s", strerror(r.open_err));
 	EXPECT_EQ(-EPERM, r.add_err) TH_LOG("link add in a user namespace: %s", strerror(-r.add_err));
 	EXPECT_EQ(0, ifindex(add_name));
@@ -864,6 +872,8 @@ TEST_F(life, userns)
 	if (pid == 0)
 		ns_child(variant, CLONE_NEWUSER | CLONE_NEWNET, report[1], go[0], add_name);
 	ASSERT_EQ((ssize_t)sizeof(r), read(report[0], &r, sizeof(r)));
+	ASSERT_EQ(0, r.unshare_err) TH_LOG("unshare(CLONE_NEWUSER | CLONE_NEWNET): %s",
+					   strerror(r.unshare_err));
 	EXPECT_EQ(0, r.open_err);
 	EXPECT_EQ(0, r.add_err);
 	EXPECT_TRUE(r.cloned_here);
