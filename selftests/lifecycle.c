@@ -564,7 +564,7 @@ TEST_F(life, transient_and_persistent)
 /* ---- Module unload in every order ------------------------------------------------------------ */
 
 /* close → del → rmmod; del → close → rmmod; rmmod refused while a file (even a dead one) is open. */
-TEST_F(life, unload_orders)
+TEST_F_TIMEOUT(life, unload_orders, 180)
 {
 	char name[IFNAMSIZ];
 	int fd;
@@ -739,7 +739,7 @@ static void ns_child(const FIXTURE_VARIANT(life) *variant, int flags, int report
  * Units are created in the creator's network namespace, by cloning and by name; deleting that
  * namespace destroys them.
  */
-TEST_F(life, netns_create_and_teardown)
+TEST_F_TIMEOUT(life, netns_create_and_teardown, 180)
 {
 	int report[2], go[2], status;
 	struct ns_report r;
@@ -780,7 +780,7 @@ TEST_F(life, netns_create_and_teardown)
  * `ip link set tunN netns X` moves the interface; the file keeps working; deleting X with the file
  * still open destroys the unit, and the file sees ENXIO and POLLHUP.
  */
-TEST_F(life, netns_move_then_delete)
+TEST_F_TIMEOUT(life, netns_move_then_delete, 180)
 {
 	char name[IFNAMSIZ], got[IFNAMSIZ], path[64];
 	struct pollfd pfd;
@@ -842,7 +842,7 @@ TEST_F(life, netns_move_then_delete)
  * A process in another user namespace, without CAP_NET_ADMIN over the network namespace, cannot
  * create units (EPERM by cloning, by rtnetlink); with a network namespace of its own, it can, there.
  */
-TEST_F(life, userns)
+TEST_F_TIMEOUT(life, userns, 180)
 {
 	int report[2], go[2], status;
 	struct ns_report r;

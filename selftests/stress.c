@@ -180,8 +180,12 @@ static void *user(void *arg)
 			atomic_fetch_add(&c->ops, 1);
 			continue;
 		}
+		int hdr = 0;
+
 		for (int j = 0; j < 4; j++) {
-			len = stress_pkt(c, buf);
+			/* With a virtio-net header set, each frame gets a (zero) header. */
+			memset(buf, 0, hdr);
+			len = hdr + stress_pkt(c, buf + hdr);
 			if (write(fd, buf, len) < 0 && errno != ENXIO)
 				bad(c, "write", errno);
 			if (read(fd, buf, sizeof(buf)) < 0 && errno != EAGAIN && errno != ENXIO)
@@ -202,9 +206,11 @@ static void *user(void *arg)
 				if (ioctl(fd, TUNSIFHEAD, &one) && errno != ENXIO)
 					bad(c, "TUNSIFHEAD", errno);
 			} else {
-				int hdr = (j & 1) ? 12 : 0;
+				int want = (j & 1) ? 12 : 0;
 
-				if (ioctl(fd, TAPSVNETHDR, &hdr) && errno != ENXIO)
+				if (ioctl(fd, TAPSVNETHDR, &want) == 0)
+					hdr = want;
+				else if (errno != ENXIO)
 					bad(c, "TAPSVNETHDR", errno);
 			}
 		}
@@ -309,6 +315,56 @@ static long meminfo_kb(const char *field)
 	return val;
 }
 
+/* /proc/slabinfo: name, active objects and object size of up to `max` caches. */
+struct slab_row {
+	char name[64];
+	long objs, size;
+};
+
+static int slabinfo(struct slab_row *rows, int max)
+{
+	char line[512];
+	int n = 0;
+	FILE *f = fopen("/proc/slabinfo", "re");
+
+	if (!f)
+		return -1;
+	while (n < max && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%63s %ld %*d %ld", rows[n].name, &rows[n].objs, &rows[n].size) == 3)
+			n++;
+	}
+	fclose(f);
+	return n;
+}
+
+/* Prints the six caches that grew most between two slabinfo snapshots. */
+static void slab_growth(const struct slab_row *a, int na, const struct slab_row *b, int nb)
+{
+	long grew[512] = { 0 };
+
+	for (int j = 0; j < nb && j < 512; j++) {
+		long before = 0;
+
+		for (int i = 0; i < na; i++) {
+			if (!strcmp(a[i].name, b[j].name))
+				before = a[i].objs;
+		}
+		grew[j] = (b[j].objs - before) * b[j].size;
+	}
+	for (int shown = 0; shown < 6; shown++) {
+		int best = -1;
+
+		for (int j = 0; j < nb && j < 512; j++) {
+			if (grew[j] > 0 && (best < 0 || grew[j] > grew[best]))
+				best = j;
+		}
+		if (best < 0)
+			break;
+		ksft_print_msg("stress:   slab %s grew by %ld kB\n", b[best].name, grew[best] / 1024);
+		grew[best] = 0;
+	}
+}
+
 static long module_refcnt(void)
 {
 	char buf[32];
@@ -350,7 +406,7 @@ static int tun_configure(int s, const char *name, in_addr_t local, in_addr_t pee
  * One cycle: clone a tun, configure it, write a packet to a local socket and read one routed out,
  * close it (transient: destroyed). Returns NULL or what went wrong.
  */
-static const char *cycle(int s, int rx, in_addr_t local, in_addr_t peer)
+static const char *cycle(int s, int rx, in_addr_t local, in_addr_t peer, uint16_t port)
 {
 	struct ifreq ifr = { 0 };
 	uint8_t pkt[256], buf[256];
@@ -372,7 +428,7 @@ static const char *cycle(int s, int rx, in_addr_t local, in_addr_t peer)
 		goto out;
 	}
 	/* In: to the local socket. */
-	len = build_udp4(pkt, peer, local, 9000, 7180, "cycle", 5);
+	len = build_udp4(pkt, peer, local, 9000, port, "cycle", 5);
 	if (write(fd, pkt, len) != (ssize_t)len) {
 		err = "write";
 		goto out;
@@ -382,54 +438,146 @@ static const char *cycle(int s, int rx, in_addr_t local, in_addr_t peer)
 		goto out;
 	}
 	/* Out: to the peer, read from the unit. */
-	if (send_udp4(peer, 7181, "out", 3)) {
+	if (send_udp4(peer, port + 1, "out", 3)) {
 		err = "sendto peer";
 		goto out;
 	}
 	n = read_pkt(fd, buf, sizeof(buf), 2000);
-	if (n <= 0 || !is_udp4_to(buf, n, peer, 7181))
+	if (n <= 0 || !is_udp4_to(buf, n, peer, port + 1))
 		err = "read of the routed packet";
 out:
 	close(fd);
 	return err;
 }
 
-TEST(cycles)
+/* Writes `val` to a /proc or /sys file: 0 or -errno. */
+static int write_file(const char *path, const char *val)
 {
-	const char *env = getenv("STRESS_CYCLES");
-	long cycles = env ? atol(env) : 10000, done = 0;
-	in_addr_t local = ip4(10, 77, 181, 1), peer = ip4(10, 77, 181, 2);
-	unsigned long long t0;
-	long slab0, slab1, unrec0, unrec1;
-	int s, rx;
+	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
 
-	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	ASSERT_LE(0, s);
-	rx = udp_listen(AF_INET, 7180);
-	ASSERT_LE(0, rx);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) != (ssize_t)strlen(val))
+		ret = -errno;
+	close(fd);
+	return ret;
+}
 
-	/* Warm up the caches, then take the baseline. */
-	for (int i = 0; i < 50; i++) {
-		const char *err = cycle(s, rx, local, peer);
+/*
+ * Each destruction waits for RCU grace periods, which are slow under TCG: the cycles run with
+ * expedited grace periods (the same code paths, sooner).
+ */
+FIXTURE(long_run) {
+	int unused;
+};
 
-		ASSERT_EQ(NULL, err) TH_LOG("warm-up cycle %d: %s", i, err);
+FIXTURE_SETUP(long_run)
+{
+}
+
+FIXTURE_TEARDOWN(long_run)
+{
+}
+
+/* The cycle threads share a count of cycles still to run. */
+struct cyclers {
+	atomic_long left;
+	atomic_long done;
+	atomic_int failed;
+	char why[128];
+	pthread_mutex_t lock;
+};
+
+struct cycler {
+	struct cyclers *all;
+	int index;		/* subnet 10.77.(190 + index).0/24, ports 7180 + 2 * index (+1) */
+};
+
+static void *cycler_thread(void *arg)
+{
+	struct cycler *me = arg;
+	struct cyclers *all = me->all;
+	in_addr_t local = ip4(10, 77, 190 + me->index, 1), peer = ip4(10, 77, 190 + me->index, 2);
+	uint16_t port = 7180 + 2 * me->index;
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rx = udp_listen(AF_INET, port);
+
+	if (s < 0 || rx < 0) {
+		atomic_store(&all->failed, 1);
+		return NULL;
 	}
-	slab0 = meminfo_kb("Slab");
-	unrec0 = meminfo_kb("SUnreclaim");
-	t0 = now_ms();
-	for (; done < cycles; done++) {
-		const char *err = cycle(s, rx, local, peer);
+	while (!atomic_load(&all->failed) && atomic_fetch_sub(&all->left, 1) > 0) {
+		const char *err = cycle(s, rx, local, peer, port);
 
-		ASSERT_EQ(NULL, err) TH_LOG("cycle %ld: %s", done, err);
+		if (err) {
+			pthread_mutex_lock(&all->lock);
+			if (!atomic_exchange(&all->failed, 1))
+				snprintf(all->why, sizeof(all->why), "thread %d: %s", me->index, err);
+			pthread_mutex_unlock(&all->lock);
+			break;
+		}
+		if (atomic_fetch_add(&all->done, 1) % 1000 == 999)
+			ksft_print_msg("stress: %ld cycles\n", atomic_load(&all->done));
 	}
 	close(rx);
 	close(s);
+	return NULL;
+}
+
+/* Runs `cycles` cycles on `threads` threads; NULL or what went wrong. */
+static const char *run_cycles(long cycles, int threads, long *done, char *why, size_t size)
+{
+	struct cyclers all = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	struct cycler me[16];
+	pthread_t tid[16];
+
+	atomic_store(&all.left, cycles);
+	for (int t = 0; t < threads; t++) {
+		me[t] = (struct cycler){ .all = &all, .index = t };
+		if (pthread_create(&tid[t], NULL, cycler_thread, &me[t]))
+			return "pthread_create";
+	}
+	for (int t = 0; t < threads; t++)
+		pthread_join(tid[t], NULL);
+	*done = atomic_load(&all.done);
+	if (!atomic_load(&all.failed))
+		return NULL;
+	snprintf(why, size, "%s", all.why);
+	return why;
+}
+
+TEST_F_TIMEOUT(long_run, cycles, 3600)
+{
+	const char *env = getenv("STRESS_CYCLES"), *tenv = getenv("STRESS_THREADS"), *err;
+	long cycles = env ? atol(env) : 10000, done = 0, warm;
+	int threads = tenv ? atoi(tenv) : 4;
+	unsigned long long t0;
+	long slab0, slab1, unrec0, unrec1;
+	static struct slab_row rows0[512], rows1[512];
+	char why[128];
+	int n0, n1;
+
+	ASSERT_TRUE(threads >= 1 && threads <= 16);
+	write_file("/sys/kernel/rcu_expedited", "1");
+	/* Warm up the caches, then take the baseline. */
+	err = run_cycles(50, threads, &warm, why, sizeof(why));
+	ASSERT_EQ(NULL, err) TH_LOG("warm-up: %s", err);
+	usleep(500000);
+	slab0 = meminfo_kb("Slab");
+	unrec0 = meminfo_kb("SUnreclaim");
+	n0 = slabinfo(rows0, 512);
+	t0 = now_ms();
+	err = run_cycles(cycles, threads, &done, why, sizeof(why));
+	write_file("/sys/kernel/rcu_expedited", "0");
+	ASSERT_EQ(NULL, err) TH_LOG("after %ld cycles: %s", done, err);
+	EXPECT_EQ(cycles, done);
 	/* Let RCU and the deferred frees settle. */
 	usleep(500000);
 	slab1 = meminfo_kb("Slab");
 	unrec1 = meminfo_kb("SUnreclaim");
-	ksft_print_msg("stress: %ld cycles in %llu ms; Slab %ld -> %ld kB, SUnreclaim %ld -> %ld kB\n",
-		       done, now_ms() - t0, slab0, slab1, unrec0, unrec1);
+	n1 = slabinfo(rows1, 512);
+	ksft_print_msg("stress: %ld cycles on %d threads in %llu ms; Slab %ld -> %ld kB, SUnreclaim %ld -> %ld kB\n",
+		       done, threads, now_ms() - t0, slab0, slab1, unrec0, unrec1);
+	slab_growth(rows0, n0, rows1, n1);
 	/* A leaked net_device per cycle alone would be tens of MB. */
 	EXPECT_GT(4096, unrec1 - unrec0) TH_LOG("unreclaimable slab grew by %ld kB", unrec1 - unrec0);
 	EXPECT_EQ(0, module_refcnt());
