@@ -12,7 +12,11 @@
 #   make fmt-check        rustfmt --check with the kernel's .rustfmt.toml
 #   make rust-analyzer    write rust-project.json for editors
 #   make modules_install  install into /lib/modules of the KDIR kernel
+#   make install          modules_install, then <net/if_tun.h>, <net/if_tap.h> and tuntap_rs(4)
+#                         under $(DESTDIR)$(PREFIX) (PREFIX=/usr/local), then depmod
+#                         (INSTALL_MOD_PATH honoured for the module and depmod)
 #   make selftests        build the selftest programs only
+#   make examples         build the BSD-style example programs (examples/)
 #   make bench            build the release kernel (once), boot it, benchmark both drivers
 #   make clean
 
@@ -34,7 +38,7 @@ endif
 RUST_SOURCES := tuntap_rs.rs cdev.rs netdev.rs clone.rs unit.rs sys.rs
 KBUILD_ARGS = -C $(KDIR) M=$(TOP) RUST_LIB_SRC=$(RUST_LIB_SRC)
 
-.PHONY: bench all modules clippy fmt-check fmt rust-analyzer modules_install setup selftests run check clean
+.PHONY: bench all modules clippy fmt-check fmt rust-analyzer modules_install install setup selftests examples run check clean
 
 all: modules
 
@@ -57,22 +61,40 @@ rust-analyzer:
 modules_install:
 	$(MAKE) $(KBUILD_ARGS) modules_install
 
+# install: the module (kbuild's modules_install: $(INSTALL_MOD_PATH)/lib/modules/<release>/updates
+# unless INSTALL_MOD_DIR says otherwise), the BSD headers for programs (Documentation/porting.rst),
+# the man page, and depmod for the KDIR kernel's release.
+PREFIX ?= /usr/local
+INSTALL ?= install
+DEPMOD ?= depmod
+install: modules
+	$(MAKE) $(KBUILD_ARGS) modules_install
+	$(INSTALL) -d $(DESTDIR)$(PREFIX)/include/net $(DESTDIR)$(PREFIX)/share/man/man4
+	$(INSTALL) -m 644 $(TOP)/include/net/if_tun.h $(TOP)/include/net/if_tap.h $(DESTDIR)$(PREFIX)/include/net/
+	$(INSTALL) -m 644 $(TOP)/Documentation/tuntap_rs.4 $(DESTDIR)$(PREFIX)/share/man/man4/
+	kver=$$(cat $(KDIR)/include/config/kernel.release) && PATH="$$PATH:/sbin:/usr/sbin" \
+		$(DEPMOD) $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $$kver
+
 setup:
 	$(SCRIPTS)/setup.sh
 
 selftests:
 	$(MAKE) -C selftests KDIR=$(KDIR)
 
+# BSD programs on <net/if_tun.h>/<net/if_tap.h>; `make run` shows tunvpn, `make check` tests all.
+examples:
+	$(MAKE) -C examples
+
 # run and check: set-up, kernel (built or reused), module, then the VM. The kernel tree is
 # looked up by the shell at run time, after setup.sh has installed what kernel.sh needs.
 run:
 	$(SCRIPTS)/setup.sh
-	kdir=$$($(KDIR_CMD)) && $(MAKE) KDIR=$$kdir modules && \
+	kdir=$$($(KDIR_CMD)) && $(MAKE) KDIR=$$kdir modules examples && \
 		$(SCRIPTS)/vm --kdir $$kdir -- $(SCRIPTS)/demo.sh
 
 check:
 	$(SCRIPTS)/setup.sh
-	kdir=$$($(KDIR_CMD)) && $(MAKE) KDIR=$$kdir modules selftests && \
+	kdir=$$($(KDIR_CMD)) && $(MAKE) KDIR=$$kdir modules selftests examples && \
 		$(SCRIPTS)/check.sh $$kdir $(TESTS)
 
 # The benchmark: release kernel, the module built for it in a copy under bench/out (kbuild keeps
@@ -95,3 +117,4 @@ bench:
 clean:
 	$(MAKE) $(KBUILD_ARGS) clean
 	$(MAKE) -C selftests clean
+	$(MAKE) -C examples clean

@@ -4,7 +4,8 @@
 # Install, only when missing, everything needed to build tuntap_rs and run it in a VM:
 # the trixie-backports apt suite (mirror taken from this machine's own apt sources), the kernel
 # source, a rust-src matching `rustc --version`, kernel build dependencies, QEMU, udev, virtme-ng,
-# libclang and bindgen. Every step says what it does; a failing step says which one and why.
+# libclang and bindgen, and mandoc and dkms for the host checks. Every step says what it does; a
+# failing step says which one and why.
 #
 # Prints shell `export` lines for the toolchain environment on stdout when run with --env
 # (used by the Makefile); everything else goes to stderr.
@@ -136,7 +137,9 @@ main() {
 	need_debs ca-certificates
 	setup_backports
 	need_debs build-essential flex bison bc libelf-dev libssl-dev cpio xz-utils kmod rsync \
-		udev iproute2 busybox-static python3-pip gcc-multilib ethtool
+		udev iproute2 busybox-static python3-pip gcc-multilib ethtool iputils-ping tcpdump
+	# Host checks (scripts/install-test.sh, scripts/dkms-test.sh): the man page lint, DKMS.
+	need_debs mandoc dkms
 	setup_qemu
 	setup_kernel_source
 	setup_python
