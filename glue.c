@@ -58,10 +58,35 @@ static int tuntap_rs_get_link_ksettings(struct net_device *dev,
 	return 0;
 }
 
+/* ethtool -S: the unit's loss counters by reason (Rust names and fills them). */
+static int tuntap_rs_get_sset_count(struct net_device *dev, int sset)
+{
+	return sset == ETH_SS_STATS ? tuntap_rs_ethtool_nstats() : -EOPNOTSUPP;
+}
+
+static void tuntap_rs_get_strings(struct net_device *dev, u32 sset, u8 *data)
+{
+	unsigned int i;
+
+	if (sset != ETH_SS_STATS)
+		return;
+	for (i = 0; i < tuntap_rs_ethtool_nstats(); i++)
+		ethtool_puts(&data, tuntap_rs_ethtool_stat_name(i));
+}
+
+static void tuntap_rs_get_ethtool_stats(struct net_device *dev, struct ethtool_stats *stats,
+					u64 *data)
+{
+	tuntap_rs_ethtool_stats(dev, data, tuntap_rs_ethtool_nstats());
+}
+
 static const struct ethtool_ops tuntap_rs_ethtool_ops = {
 	.get_drvinfo = tuntap_rs_get_drvinfo,
 	.get_link = tuntap_rs_get_link,
 	.get_link_ksettings = tuntap_rs_get_link_ksettings,
+	.get_sset_count = tuntap_rs_get_sset_count,
+	.get_strings = tuntap_rs_get_strings,
+	.get_ethtool_stats = tuntap_rs_get_ethtool_stats,
 };
 
 /*

@@ -32,6 +32,9 @@ struct tuntap_rs_ethtool {
 
 /* Implemented in Rust (netdev.rs). */
 void tuntap_rs_ethtool_query(struct net_device *dev, struct tuntap_rs_ethtool *out);
+unsigned int tuntap_rs_ethtool_nstats(void);
+const char *tuntap_rs_ethtool_stat_name(unsigned int i);
+void tuntap_rs_ethtool_stats(struct net_device *dev, u64 *data, unsigned int n);
 bool tuntap_rs_ndo_vnet_offloads(struct net_device *dev);
 int tuntap_rs_ndo_open(struct net_device *dev);
 int tuntap_rs_ndo_stop(struct net_device *dev);

@@ -598,6 +598,38 @@ unsafe extern "C" fn tuntap_rs_ethtool_query(
     };
 }
 
+/// How many `ethtool -S` counters a unit has.
+#[no_mangle]
+extern "C" fn tuntap_rs_ethtool_nstats() -> c_uint {
+    unit::STAT_NAMES.len() as c_uint
+}
+
+/// The name of `ethtool -S` counter `i` (a static C string), or null.
+#[no_mangle]
+extern "C" fn tuntap_rs_ethtool_stat_name(i: c_uint) -> *const c_char {
+    unit::STAT_NAMES
+        .get(i as usize)
+        .map_or(core::ptr::null(), |name| name.as_char_ptr())
+}
+
+/// The `ethtool -S` values of the unit of `dev`.
+///
+/// # Safety
+///
+/// `dev` must be a registered tuntap_rs net_device and `data` valid for `n` writes.
+#[no_mangle]
+unsafe extern "C" fn tuntap_rs_ethtool_stats(
+    dev: *mut bindings::net_device,
+    data: *mut u64,
+    n: c_uint,
+) {
+    // SAFETY: ethtool calls its ops only on registered devices.
+    let unit = unsafe { unit_of(dev) };
+    // SAFETY: As the caller guarantees.
+    let out = unsafe { core::slice::from_raw_parts_mut(data, n as usize) };
+    unit.stats(out);
+}
+
 /// `ndo_fix_features` asks whether the virtio-net offloads may be offered.
 ///
 /// # Safety

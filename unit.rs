@@ -47,6 +47,7 @@ use crate::{
 };
 use core::sync::atomic::{
     AtomicI32,
+    AtomicU64,
     Ordering, //
 };
 use kernel::{
@@ -222,6 +223,92 @@ mod epoll {
     pub(super) const WRNORM: u32 = 0x100;
 }
 
+/// Why a packet was lost. Each reason has its own counter (`ethtool -S`) and adds to one of
+/// the interface's standard counters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Loss {
+    /// Written while the interface is down (FreeBSD ignores it): `rx_dropped`.
+    RxDown,
+    /// A tap frame real hardware would not have received (runt, another unicast address):
+    /// `rx_dropped`.
+    RxFiltered,
+    /// Longer than the MRU: `rx_errors`.
+    RxOversize,
+    /// Shorter than its `TUNSIFHEAD` header: `rx_errors`.
+    RxShort,
+    /// A `TUNSIFHEAD` family other than `AF_INET`/`AF_INET6`: `rx_errors`.
+    RxFamily,
+    /// A malformed virtio-net header: `rx_errors`.
+    RxVnetHdr,
+    /// The writer's buffer could not be read, or no memory for the packet: `rx_errors`.
+    RxCopy,
+    /// Routed out while no file is open: `tx_dropped`.
+    TxClosed,
+    /// A family the framing cannot carry (IPv6 without `TUNSIFHEAD`): `tx_dropped`.
+    TxFamily,
+    /// No room to prepend the BSD header: `tx_errors` and `tx_dropped`.
+    TxFraming,
+    /// Still queued when the controlling process closed the file: `tx_dropped`.
+    TxPurged,
+    /// The reader's buffer could not be written: `tx_dropped`.
+    TxCopy,
+    /// The packet's offload state has no virtio-net header: `tx_errors` and `tx_dropped`.
+    TxVnetHdr,
+}
+
+impl Loss {
+    const COUNT: usize = Loss::TxVnetHdr as usize + 1;
+
+    /// Every reason, in order, with its `ethtool -S` name.
+    pub(crate) const NAMES: [&'static CStr; Loss::COUNT] = [
+        c"rx_dropped_down",
+        c"rx_dropped_filtered",
+        c"rx_errors_oversize",
+        c"rx_errors_short",
+        c"rx_errors_family",
+        c"rx_errors_vnet_hdr",
+        c"rx_errors_copy",
+        c"tx_dropped_closed",
+        c"tx_dropped_family",
+        c"tx_errors_framing",
+        c"tx_dropped_purged",
+        c"tx_dropped_copy",
+        c"tx_errors_vnet_hdr",
+    ];
+
+    /// The interface counters the loss adds to.
+    fn counters(self) -> &'static [Counter] {
+        match self {
+            Loss::RxDown | Loss::RxFiltered => &[Counter::RxDropped],
+            Loss::RxOversize | Loss::RxShort | Loss::RxFamily | Loss::RxVnetHdr | Loss::RxCopy => {
+                &[Counter::RxErrors]
+            }
+            Loss::TxClosed | Loss::TxFamily | Loss::TxPurged | Loss::TxCopy => {
+                &[Counter::TxDropped]
+            }
+            Loss::TxFraming | Loss::TxVnetHdr => &[Counter::TxErrors, Counter::TxDropped],
+        }
+    }
+}
+
+/// The per-reason loss counters and the backpressure count of a unit (`ethtool -S`).
+struct Stats {
+    losses: [AtomicU64; Loss::COUNT],
+    /// Times a full queue stopped the interface's transmit queue.
+    queue_stops: AtomicU64,
+}
+
+/// What `ethtool -S` shows, in order: the loss reasons, then `queue_stops`.
+pub(crate) const STAT_NAMES: [&CStr; Loss::COUNT + 1] = {
+    let mut names = [c"queue_stops"; Loss::COUNT + 1];
+    let mut i = 0;
+    while i < Loss::COUNT {
+        names[i] = Loss::NAMES[i];
+        i += 1;
+    }
+    names
+};
+
 /// What `io` guards.
 struct Io {
     /// Packets for the reader, each with its BSD header already prepended.
@@ -273,6 +360,7 @@ pub(crate) struct Unit {
     readable: PollCondVar,
     /// Files that asked for `SIGIO`.
     fasync: Fasync,
+    stats: Stats,
     #[pin]
     ctl: Mutex<Ctl>,
 }
@@ -306,6 +394,10 @@ impl Unit {
                 ),
                 readable <- new_poll_condvar!("Unit::readable"),
                 fasync: Fasync::new(),
+                stats: Stats {
+                    losses: [const { AtomicU64::new(0) }; Loss::COUNT],
+                    queue_stops: AtomicU64::new(0),
+                },
                 ctl <- new_mutex!(Ctl { baudrate: 0 }, "Unit::ctl"),
             }),
             GFP_KERNEL,
@@ -396,7 +488,7 @@ impl Unit {
             // carrier down.
             let pending = self.io.lock().take_queue();
             for _ in 0..pending.len() {
-                dev.count(Counter::TxDropped);
+                self.lose(Loss::TxPurged);
             }
             drop(pending);
             if let Ok(rtnl) = self.rtnl() {
@@ -465,6 +557,24 @@ impl Unit {
         self.io.lock().vnet_hdr != 0
     }
 
+    /// Counts a lost packet: its reason's counter and the interface's.
+    fn lose(&self, loss: Loss) {
+        self.stats.losses[loss as usize].fetch_add(1, Ordering::Relaxed);
+        for &counter in loss.counters() {
+            self.netdev.count(counter);
+        }
+    }
+
+    /// The `ethtool -S` values, in [`STAT_NAMES`] order.
+    pub(crate) fn stats(&self, out: &mut [u64]) {
+        for (slot, counter) in out.iter_mut().zip(self.stats.losses.iter()) {
+            *slot = counter.load(Ordering::Relaxed);
+        }
+        if let Some(slot) = out.get_mut(Loss::COUNT) {
+            *slot = self.stats.queue_stops.load(Ordering::Relaxed);
+        }
+    }
+
     /// The interface went up (`ndo_open`).
     pub(crate) fn netdev_up(&self) {
         self.netdev.start_queue();
@@ -492,7 +602,7 @@ impl Unit {
         let keep = self.kind.driver().keep_when_closed;
         if !open && !keep {
             // Not open (FreeBSD: EHOSTDOWN, or junked by `tunstart_l2`): dropped, counted.
-            self.netdev.count(Counter::TxDropped);
+            self.lose(Loss::TxClosed);
             return;
         }
         if !self.is_l2() {
@@ -501,15 +611,14 @@ impl Unit {
                 ETH_P_IPV6 if ifhead => AF_INET6,
                 _ => {
                     // A family the framing cannot carry (FreeBSD: EAFNOSUPPORT).
-                    self.netdev.count(Counter::TxDropped);
+                    self.lose(Loss::TxFamily);
                     return;
                 }
             };
             if lmode && frame_lmode(&mut skb, family).is_err()
                 || ifhead && skb.push(&family.to_be_bytes()).is_err()
             {
-                self.netdev.count(Counter::TxErrors);
-                self.netdev.count(Counter::TxDropped);
+                self.lose(Loss::TxFraming);
                 return;
             }
         }
@@ -518,13 +627,14 @@ impl Unit {
             let mut io = self.io.lock();
             if !io.open && !keep {
                 drop(io);
-                self.netdev.count(Counter::TxDropped);
+                self.lose(Loss::TxClosed);
                 return;
             }
             io.queue.push(skb);
             // Backpressure: a full queue stops the stack, the reader restarts it.
             if io.queue.len() >= limit {
                 self.netdev.stop_queue();
+                self.stats.queue_stops.fetch_add(1, Ordering::Relaxed);
             }
         }
         dev.count_tx(len);
@@ -560,35 +670,29 @@ impl Unit {
             }
         };
         // A packet that cannot be copied out is lost, and counted.
-        match self.copy_out(&skb, vnet, dst) {
-            Ok(n) => {
-                skb.consume();
-                Ok(n)
-            }
-            Err(e) => {
-                self.netdev.count(Counter::TxDropped);
-                Err(e)
-            }
-        }
+        let n = self.copy_out(&skb, vnet, dst)?;
+        skb.consume();
+        Ok(n)
     }
 
-    /// Copies `skb` to the reader, after a `vnet`-byte virtio-net header if one is enabled.
+    /// Copies `skb` to the reader, after a `vnet`-byte virtio-net header if one is enabled;
+    /// counts the packet lost if that fails.
     fn copy_out(&self, skb: &Skb, vnet: usize, dst: &mut IovIterDest<'_>) -> Result<usize> {
         let mut header = 0;
         if vnet > 0 {
             // The frame's checksum and segmentation state, then the frame.
-            let hdr = skb
-                .vnet_hdr()
-                .inspect_err(|_| self.netdev.count(Counter::TxErrors))?;
+            let hdr = skb.vnet_hdr().inspect_err(|_| self.lose(Loss::TxVnetHdr))?;
             let mut padded = [0u8; 12];
             padded[..VNET_HDR_LEN].copy_from_slice(&hdr);
             if dst.copy_to_iter(&padded[..vnet]) != vnet {
+                self.lose(Loss::TxCopy);
                 return Err(EFAULT);
             }
             header = vnet;
         }
         let n = dst.len().min(skb.len());
-        skb.copy_to_iter(dst, n)?;
+        skb.copy_to_iter(dst, n)
+            .inspect_err(|_| self.lose(Loss::TxCopy))?;
         Ok(header + n)
     }
 
@@ -598,7 +702,7 @@ impl Unit {
         let len = src.len();
         if !self.netdev.is_up() {
             // FreeBSD ignores the write silently; we count it.
-            self.netdev.count(Counter::RxDropped);
+            self.lose(Loss::RxDown);
             return Ok(0);
         }
         if len == 0 {
@@ -616,24 +720,29 @@ impl Unit {
     fn write_l2(&self, dev: &Live<'_>, src: &mut IovIterSource<'_>, len: usize) -> Result<usize> {
         let vnet = self.io.lock().vnet_hdr;
         let hdr = if vnet > 0 {
-            Some(self.read_vnet_hdr(src, len, vnet).inspect_err(|_| {
-                self.netdev.count(Counter::RxErrors);
+            Some(self.read_vnet_hdr(src, len, vnet).inspect_err(|&e| {
+                self.lose(if e == EFAULT {
+                    Loss::RxCopy
+                } else {
+                    Loss::RxVnetHdr
+                });
             })?)
         } else {
             None
         };
         let frame_len = len - vnet;
         if frame_len > TAPMRU {
-            self.netdev.count(Counter::RxErrors);
+            self.lose(Loss::RxOversize);
             return Err(EIO);
         }
-        let mut skb = self.netdev.skb_from_iter(src, frame_len).inspect_err(|_| {
-            self.netdev.count(Counter::RxErrors);
-        })?;
+        let mut skb = self
+            .netdev
+            .skb_from_iter(src, frame_len)
+            .inspect_err(|_| self.lose(Loss::RxCopy))?;
         if let Some(hdr) = hdr {
             // The kernel checks the header against the frame: never trusted as is.
             skb.set_vnet_hdr(&hdr).map_err(|_| {
-                self.netdev.count(Counter::RxErrors);
+                self.lose(Loss::RxVnetHdr);
                 EINVAL
             })?;
         }
@@ -648,7 +757,7 @@ impl Unit {
                 || self.netdev.flags() & iff::PROMISC != 0);
         if !wanted {
             drop(skb);
-            self.netdev.count(Counter::RxDropped);
+            self.lose(Loss::RxFiltered);
             return Ok(len + vnet);
         }
         dev.count_rx(len);
@@ -691,24 +800,24 @@ impl Unit {
         let ifhead = self.io.lock().ifhead;
         let header = if ifhead { 4 } else { 0 };
         if len > TUNMRU + header {
-            self.netdev.count(Counter::RxErrors);
+            self.lose(Loss::RxOversize);
             return Err(EIO);
         }
         let protocol = if ifhead {
             let mut af = [0u8; 4];
             if len < af.len() {
-                self.netdev.count(Counter::RxErrors);
+                self.lose(Loss::RxShort);
                 return Err(EINVAL);
             }
             if src.copy_from_iter(&mut af) != af.len() {
-                self.netdev.count(Counter::RxErrors);
+                self.lose(Loss::RxCopy);
                 return Err(EFAULT);
             }
             match u32::from_be_bytes(af) {
                 AF_INET => ETH_P_IP,
                 AF_INET6 => ETH_P_IPV6,
                 _ => {
-                    self.netdev.count(Counter::RxErrors);
+                    self.lose(Loss::RxFamily);
                     return Err(EAFNOSUPPORT);
                 }
             }
@@ -716,9 +825,10 @@ impl Unit {
             ETH_P_IP
         };
         let payload = len - header;
-        let skb = self.netdev.skb_from_iter(src, payload).inspect_err(|_| {
-            self.netdev.count(Counter::RxErrors);
-        })?;
+        let skb = self
+            .netdev
+            .skb_from_iter(src, payload)
+            .inspect_err(|_| self.lose(Loss::RxCopy))?;
         dev.count_rx(payload);
         self.netdev.receive(skb, protocol);
         Ok(len)
@@ -992,11 +1102,41 @@ impl cdev::Operations for Unit {
         let name = this.netdev.name();
         let len = name.iter().position(|&b| b == 0).unwrap_or(name.len());
         let name = core::str::from_utf8(&name[..len]).unwrap_or("?");
+        let (mode, vnet_hdr, pid, transient, queued, dying) = {
+            let io = this.io.lock();
+            let mode = match (this.is_l2(), io.ifhead, io.lmode) {
+                (true, _, _) => "ethernet",
+                (false, true, _) => "ifhead",
+                (false, false, true) => "lmode",
+                (false, false, false) => "plain",
+            };
+            (
+                mode,
+                io.vnet_hdr,
+                io.pid,
+                io.transient,
+                io.queue.len(),
+                io.dying,
+            )
+        };
         seq_print!(
             m,
-            "tuntap-iface:\t{}\ntuntap-unit:\t{}\n",
+            "tuntap-iface:\t{}\ntuntap-unit:\t{}{}\ntuntap-mode:\t{}\n",
             name,
-            this.number
+            this.kind.driver().name.to_str().unwrap_or("?"),
+            this.number,
+            mode
+        );
+        if this.is_l2() {
+            seq_print!(m, "tuntap-vnet-hdr:\t{}\n", vnet_hdr);
+        }
+        seq_print!(
+            m,
+            "tuntap-owner-pid:\t{}\ntuntap-transient:\t{}\ntuntap-queued:\t{}\ntuntap-dying:\t{}\n",
+            pid,
+            u8::from(transient),
+            queued,
+            u8::from(dying)
         );
     }
 }

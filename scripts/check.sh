@@ -3,7 +3,7 @@
 #
 # Run the selftest suite in the VM and print the final `N passed, N failed` line. The guest
 # console counts as one more test: it passes only when it shows no kernel splat, no kmemleak
-# report, and the VM did not time out.
+# report, and the VM did not time out. A whole run (no arguments) adds the host checks.
 #   scripts/check.sh KDIR [run.sh arguments]
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -32,6 +32,22 @@ elif grep -qE 'RIP:|Call Trace:|BUG:|WARNING:|ref_tracker:|blocked for more than
 else
 	echo "ok - guest console clean"
 	pass=$((pass + 1))
+fi
+# The host checks (no VM): make install into a scratch root, the man page lint, dkms build.
+# Only for a whole run, not for one program or test.
+if [ $# -eq 0 ]; then
+	for script in install-test.sh dkms-test.sh; do
+		out=$("$here/$script" "$kdir" 2>&1)
+		echo "$out"
+		line=$(echo "$out" | grep -E '^host checks: [0-9]+ passed, [0-9]+ failed' | tail -n 1)
+		if [ -z "$line" ]; then
+			echo "not ok - $script printed no summary"
+			fail=$((fail + 1))
+			continue
+		fi
+		pass=$((pass + $(echo "$line" | sed -E 's/^host checks: ([0-9]+) passed.*/\1/')))
+		fail=$((fail + $(echo "$line" | sed -E 's/.* ([0-9]+) failed/\1/')))
+	done
 fi
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

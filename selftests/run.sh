@@ -6,7 +6,7 @@
 #   run.sh                     every program
 #   run.sh PROG [ARGS...]      one program, with kselftest_harness arguments (-t TEST, -l, ...)
 cd "$(dirname "$0")" || exit 1
-progs="module tun tun32 tap vnet lifecycle hostile examples.sh stress faults"
+progs="module tun tun32 tap vnet lifecycle hostile examples.sh tools.sh stress faults"
 if [ $# -gt 0 ]; then
 	progs=$1
 	shift
