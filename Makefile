@@ -55,8 +55,9 @@ fmt-check:
 fmt:
 	rustfmt --edition 2021 --config-path $(KDIR)/.rustfmt.toml $(RUST_SOURCES)
 
+# The kernel's rust-analyzer target checks the Rust toolchain, bindgen's libclang included.
 rust-analyzer:
-	$(MAKE) $(KBUILD_ARGS) rust-analyzer
+	. $(SCRIPTS)/lib.sh && toolchain_env && $(MAKE) $(KBUILD_ARGS) rust-analyzer
 
 modules_install:
 	$(MAKE) $(KBUILD_ARGS) modules_install

@@ -158,4 +158,20 @@ if echo 'int main(void) { return 0; }' | cc -m32 -x c -o /dev/null - >/dev/null 
 	fi
 fi
 
+# 5. make rust-analyzer writes a rust-project.json in which our crate sees `kernel`.
+if make -C "$src" KDIR="$kdir" rust-analyzer >"$tmp/ra.log" 2>&1 &&
+	python3 - "$src/rust-project.json" >>"$tmp/ra.log" 2>&1 <<'PY'
+import json, sys
+crates = json.load(open(sys.argv[1]))["crates"]
+ours = [c for c in crates if c.get("display_name") == "tuntap_rs"]
+assert ours and ours[0]["root_module"].endswith("tuntap_rs.rs"), "no tuntap_rs crate"
+assert "kernel" in [d["name"] for d in ours[0]["deps"]], "tuntap_rs does not depend on kernel"
+PY
+then
+	ok "make rust-analyzer: rust-project.json has tuntap_rs depending on kernel"
+else
+	not_ok "make rust-analyzer"
+	show "$tmp/ra.log"
+fi
+
 finish
