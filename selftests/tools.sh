@@ -13,6 +13,25 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 echo "TAP version 13"
 
+# send_udp ADDR PORT: one datagram (bash's /dev/udp; busybox nc has no UDP).
+send_udp() { bash -c "printf x >/dev/udp/$1/$2" 2>/dev/null; }
+
+# capture IFACE FILE ADDR PORT: tcpdump one UDP packet on IFACE into FILE while sending
+# datagrams to ADDR:PORT (at most 20, one a second); tcpdump is stopped if it saw nothing.
+capture() {
+	tcpdump -Z root -i "$1" -c 1 -U -w "$2" udp 2>"$2.err" &
+	_pid=$!
+	sleep 2
+	_i=0
+	while kill -0 $_pid 2>/dev/null && [ $_i -lt 20 ]; do
+		send_udp "$3" "$4"
+		sleep 1
+		_i=$((_i + 1))
+	done
+	kill $_pid 2>/dev/null
+	wait $_pid
+}
+
 # The name of the unit behind fd 3 (from its fdinfo).
 unit_name() { sed -n 's/^tuntap-iface:\t//p' "/proc/$$/fdinfo/3"; }
 field() { sed -n "s/^tuntap-$1:\t//p" "/proc/$$/fdinfo/3"; }
@@ -30,8 +49,8 @@ echo 1 >"/proc/sys/net/ipv6/conf/$tun/disable_ipv6"
 ip addr add 10.77.230.1 peer 10.77.230.2 dev "$tun"
 ip link set "$tun" up
 # Two datagrams routed out, not read: queued.
-printf x | busybox nc -u -w1 10.77.230.2 9 2>/dev/null
-printf x | busybox nc -u -w1 10.77.230.2 9 2>/dev/null
+send_udp 10.77.230.2 9
+send_udp 10.77.230.2 9
 check "fdinfo: queue depth counts packets" test "$(field queued)" = 2
 
 # ---- ethtool ----
@@ -43,7 +62,7 @@ ip link add tun4230 type bsdtun
 echo 1 >/proc/sys/net/ipv6/conf/tun4230/disable_ipv6
 ip addr add 10.77.233.1 peer 10.77.233.2 dev tun4230
 ip link set tun4230 up
-printf x | busybox nc -u -w1 10.77.233.2 9 2>/dev/null
+send_udp 10.77.233.2 9
 check "ethtool -S: tx_dropped_closed counts a packet for a closed unit" \
 	sh -c "ethtool -S tun4230 | grep -qE '^ +tx_dropped_closed: 1$'"
 check "ethtool -S: lists every reason" \
@@ -61,15 +80,7 @@ else
 	echo 1 >"/proc/sys/net/ipv6/conf/$tun/disable_ipv6"
 	ip addr add 10.77.231.1 peer 10.77.231.2 dev "$tun"
 	ip link set "$tun" up
-	tcpdump -i "$tun" -c 1 -U -w "$tmp/tun.pcap" udp 2>"$tmp/tun.err" &
-	pid=$!
-	sleep 2
-	i=0
-	while kill -0 $pid 2>/dev/null && [ $i -lt 20 ]; do
-		printf capture | busybox nc -u -w1 10.77.231.2 4242 2>/dev/null
-		i=$((i + 1))
-	done
-	wait $pid
+	capture "$tun" "$tmp/tun.pcap" 10.77.231.2 4242
 	tcpdump -r "$tmp/tun.pcap" -n >"$tmp/tun.txt" 2>&1
 	check "tcpdump on tunN: raw IP link type" grep -q 'link-type RAW' "$tmp/tun.txt"
 	check "tcpdump on tunN: the datagram to the peer" grep -q '10.77.231.1.* > 10.77.231.2.4242: UDP' "$tmp/tun.txt"
@@ -82,15 +93,7 @@ else
 	ip addr add 10.77.232.1/24 dev "$tap"
 	ip link set "$tap" up
 	ip neigh add 10.77.232.2 lladdr 02:00:00:00:e8:02 dev "$tap"
-	tcpdump -i "$tap" -c 1 -U -w "$tmp/tap.pcap" udp 2>"$tmp/tap.err" &
-	pid=$!
-	sleep 2
-	i=0
-	while kill -0 $pid 2>/dev/null && [ $i -lt 20 ]; do
-		printf capture | busybox nc -u -w1 10.77.232.2 4242 2>/dev/null
-		i=$((i + 1))
-	done
-	wait $pid
+	capture "$tap" "$tmp/tap.pcap" 10.77.232.2 4242
 	tcpdump -r "$tmp/tap.pcap" -n -e >"$tmp/tap.txt" 2>&1
 	check "tcpdump on tapN: Ethernet link type" grep -q 'link-type EN10MB' "$tmp/tap.txt"
 	check "tcpdump on tapN: the frame to the neighbour" grep -q '> 02:00:00:00:e8:02.*10.77.232.2.4242: UDP' "$tmp/tap.txt"
