@@ -627,4 +627,42 @@ static int set_nonblock(int fd)
 	return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 }
 
+/* ---- Slow registration under TCG ----------------------------------------------------------- */
+
+/* Writes `val` to a /proc or /sys file: 0 or -errno. */
+__attribute__((unused))
+static int write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) != (ssize_t)strlen(val))
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/*
+ * Creating and destroying thousands of units (stress cycles, fault sweeps): the guest's udevd
+ * runs its rules for every uevent (interface and node, added and removed), which under TCG
+ * costs more than the kernel's own work, so such tests stop it and start it again afterwards
+ * (the uevents are still sent). They also turn on expedited RCU grace periods, which each
+ * unregistration waits for.
+ */
+__attribute__((unused))
+static bool udev_stop(void)
+{
+	return system("udevadm control --exit >/dev/null 2>&1") == 0;
+}
+
+__attribute__((unused))
+static void udev_start(void)
+{
+	if (system("for d in /lib/systemd /usr/lib/systemd; do "
+		   "[ -x $d/systemd-udevd ] && exec $d/systemd-udevd --daemon; done "
+		   ">/dev/null 2>&1"))
+		fprintf(stderr, "could not restart udevd\n");
+}
+
 #endif /* TUNTAP_RS_SELFTESTS_COMMON_H */

@@ -87,19 +87,6 @@ static const uint8_t mac_bcast[ETH_ALEN] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff 
 
 /* ---- Small helpers: commands, sysfs, interfaces ------------------------------------------ */
 
-/* Writes `val` to the file at `path`; 0 or -errno. */
-static int write_file(const char *path, const char *val)
-{
-	int fd, ret = 0;
-
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) != (ssize_t)strlen(val))
-		ret = -errno;
-	close(fd);
-	return ret;
-}
 
 /* 10.82.NET.HOST, a tap's subnet. */
 static in_addr_t v4(int net, int host)
