@@ -104,7 +104,7 @@ check:
 stress:
 	$(SCRIPTS)/setup.sh
 	kdir=$$($(KDIR_CMD)) && $(MAKE) KDIR=$$kdir modules selftests && \
-		$(SCRIPTS)/vm --kdir $$kdir --kmemleak --log $(TOP)/vm-stress.log -- env STRESS_CYCLES=10000 \
+		$(SCRIPTS)/vm --kdir $$kdir --kmemleak --timeout 10800 --log $(TOP)/vm-stress.log -- env STRESS_CYCLES=10000 \
 			FAULTS_BUDGET_MS=0 sh -c '$(TOP)/selftests/run.sh stress && $(TOP)/selftests/run.sh faults'
 
 # The benchmark: release kernel, the module built for it in a copy under bench/out (kbuild keeps
