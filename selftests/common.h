@@ -17,6 +17,7 @@
 #include <net/if_arp.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
+#include <netinet/ip6.h>
 #include <netinet/udp.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -485,6 +486,37 @@ static size_t build_udp4(uint8_t *buf, in_addr_t src, in_addr_t dst, uint16_t sp
 		uh->check = 0xffff;
 	ip4_hdr(buf, 20 + ulen, IPPROTO_UDP, src, dst);
 	return 20 + ulen;
+}
+
+/* Builds an IPv6/UDP packet (the UDP checksum is mandatory in IPv6); returns its length. */
+__attribute__((unused))
+static size_t build_udp6(uint8_t *buf, const struct in6_addr *src, const struct in6_addr *dst,
+			 uint16_t sport, uint16_t dport, const void *payload, size_t plen)
+{
+	struct ip6_hdr *ip6 = (struct ip6_hdr *)buf;
+	struct udphdr *uh = (struct udphdr *)(buf + 40);
+	size_t ulen = sizeof(*uh) + plen;
+	uint64_t sum;
+
+	memset(ip6, 0, sizeof(*ip6));
+	ip6->ip6_flow = htonl(6U << 28);
+	ip6->ip6_plen = htons((uint16_t)ulen);
+	ip6->ip6_nxt = IPPROTO_UDP;
+	ip6->ip6_hlim = 64;
+	ip6->ip6_src = *src;
+	ip6->ip6_dst = *dst;
+	uh->source = htons(sport);
+	uh->dest = htons(dport);
+	uh->len = htons((uint16_t)ulen);
+	uh->check = 0;
+	memcpy(buf + 48, payload, plen);
+	sum = csum_add(0, src, 16);
+	sum = csum_add(sum, dst, 16);
+	sum += ulen + IPPROTO_UDP;
+	uh->check = csum_fold(csum_add(sum, uh, ulen));
+	if (!uh->check)
+		uh->check = 0xffff;
+	return 40 + ulen;
 }
 
 /* Is p[0..n) an IPv4/UDP packet to dst:dport, complete (n == its total length)? */

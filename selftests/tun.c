@@ -107,36 +107,6 @@ static int del_link(const char *name)
 
 /* ---- Packets ------------------------------------------------------------------------------- */
 
-/* Builds an IPv6/UDP packet (the UDP checksum is mandatory in IPv6); returns its length. */
-static size_t build_udp6(uint8_t *buf, const struct in6_addr *src, const struct in6_addr *dst,
-			 uint16_t sport, uint16_t dport, const void *payload, size_t plen)
-{
-	struct ip6_hdr *ip6 = (struct ip6_hdr *)buf;
-	struct udphdr *uh = (struct udphdr *)(buf + 40);
-	size_t ulen = sizeof(*uh) + plen;
-	uint64_t sum;
-
-	memset(ip6, 0, sizeof(*ip6));
-	ip6->ip6_flow = htonl(6U << 28);
-	ip6->ip6_plen = htons((uint16_t)ulen);
-	ip6->ip6_nxt = IPPROTO_UDP;
-	ip6->ip6_hlim = 64;
-	ip6->ip6_src = *src;
-	ip6->ip6_dst = *dst;
-	uh->source = htons(sport);
-	uh->dest = htons(dport);
-	uh->len = htons((uint16_t)ulen);
-	uh->check = 0;
-	memcpy(buf + 48, payload, plen);
-	sum = csum_add(0, src, 16);
-	sum = csum_add(sum, dst, 16);
-	sum += ulen + IPPROTO_UDP;
-	uh->check = csum_fold(csum_add(sum, uh, ulen));
-	if (!uh->check)
-		uh->check = 0xffff;
-	return 40 + ulen;
-}
-
 /* Is p[0..n) an IPv6/UDP packet (no extension header) to dst:dport, complete? */
 static bool is_udp6_to(const uint8_t *p, size_t n, const struct in6_addr *dst, uint16_t dport)
 {
