@@ -100,7 +100,7 @@ check:
 		$(SCRIPTS)/check.sh $$kdir $(TESTS)
 
 # The long runs: 10 000 stress cycles and fault sweeps without a time budget (about an hour
-# and a half under TCG; make check runs 3 000 cycles and budgeted sweeps).
+# and a half under TCG; make check runs the same cycles but budgeted sweeps).
 stress:
 	$(SCRIPTS)/setup.sh
 	kdir=$$($(KDIR_CMD)) && $(MAKE) KDIR=$$kdir modules selftests && \

@@ -5,8 +5,8 @@
  * - many threads opening, closing, reading, writing and configuring units of one kind while
  *   others create and destroy units and bring interfaces up and down (FreeBSD's
  *   if_clone_test.sh tun_stress, tun_up_stress, vmnet_*, and the IPv6 up-stress variant);
- * - create → open → configure → traffic → close → destroy, STRESS_CYCLES times (3 000 by
- *   default, what `make check` runs; `make stress` runs 10 000), on STRESS_THREADS threads (4),
+ * - create → open → configure → traffic → close → destroy, STRESS_CYCLES times (10 000 by
+ *   default, what `make check` and `make stress` run), on STRESS_THREADS threads (4),
  *   after which the module is unused and slab usage is back near its baseline (the guest script
  *   then unloads the module and has kmemleak scan);
  * - a tap in a bridge, flooded with broadcast frames, destroyed under the flood.
@@ -536,7 +536,7 @@ static const char *run_cycles(long cycles, int threads, long *done, char *why, s
 TEST_F_TIMEOUT(long_run, cycles, 3600)
 {
 	const char *env = getenv("STRESS_CYCLES"), *tenv = getenv("STRESS_THREADS"), *err;
-	long cycles = env ? atol(env) : 3000, done = 0, warm;
+	long cycles = env ? atol(env) : 10000, done = 0, warm;
 	int threads = tenv ? atoi(tenv) : 4;
 	unsigned long long t0;
 	long slab0, slab1, unrec0, unrec1;
