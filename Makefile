@@ -108,21 +108,29 @@ stress:
 			FAULTS_BUDGET_MS=0 sh -c '$(TOP)/selftests/run.sh stress && $(TOP)/selftests/run.sh faults'
 
 # The benchmark: release kernel, the module built for it in a copy under bench/out (kbuild keeps
-# one build per source directory, and ours is built for the debug kernel), one VM boot with one
-# vCPU, both drivers interleaved. Prints the table and keeps it in bench/out/results.txt.
+# one build per source directory, and ours is built for the debug kernel), one VM boot with two
+# vCPUs (single-threaded workloads on CPU 0), both drivers interleaved, the instruction-counting
+# plugin (bench/insncount.c) counting and profiling every measurement. Prints the table and
+# keeps it in bench/out/results.txt, the profiles in bench/out/profile.txt.
 BENCH_REPS ?= 10
 BENCH_COUNT ?= 2000
+BENCH_UNITS ?= 1000
+BENCH_CREATE_REPS ?= 2
 bench:
 	$(SCRIPTS)/setup.sh
-	rkdir=$$($(SCRIPTS)/kernel.sh release) && mkdir -p bench/out/module && \
+	rkdir=$$($(SCRIPTS)/kernel.sh release) && plugin=$$(bench/plugin.sh $(TOP)/bench/out) && \
+		mkdir -p bench/out/module && \
 		cp Kbuild glue.c glue.h $(RUST_SOURCES) bench/out/module/ && \
 		$(MAKE) -C $$rkdir M=$(TOP)/bench/out/module RUST_LIB_SRC=$(RUST_LIB_SRC) modules && \
-		$(CC) -O2 -Wall -Wextra -I$(TOP)/include -o bench/out/tunbench bench/tunbench.c && \
-		cp $$rkdir/drivers/net/tun.ko bench/out/tun.ko && \
-		$(SCRIPTS)/vm --kdir $$rkdir --module $(TOP)/bench/out/module/tuntap_rs.ko --cpus 1 \
-			--log bench/out/console.log -- $(TOP)/bench/run.sh $(TOP)/bench/out/tunbench \
-			$(BENCH_REPS) $(BENCH_COUNT) $(TOP)/bench/out/tun.ko && \
-		bench/summarize.py bench/out/console.log | tee bench/out/results.txt
+		$(CC) -O2 -Wall -Wextra -I$(TOP)/include -o bench/out/tunbench bench/tunbench.c -lpthread && \
+		cp $$rkdir/drivers/net/tun.ko bench/out/tun.ko && rm -f bench/out/window.log && \
+		$(SCRIPTS)/vm --kdir $$rkdir --module $(TOP)/bench/out/module/tuntap_rs.ko --cpus 2 \
+			--append nokaslr --timeout 5400 --log bench/out/console.log \
+			--qemu-opts "-plugin $$plugin,profile=200 -d plugin -D $(TOP)/bench/out/window.log" \
+			-- $(TOP)/bench/run.sh $(TOP)/bench/out/tunbench $(BENCH_REPS) $(BENCH_COUNT) \
+			$(TOP)/bench/out/tun.ko $(BENCH_UNITS) $(BENCH_CREATE_REPS) && \
+		bench/summarize.py bench/out/console.log bench/out/window.log $$rkdir/System.map \
+			bench/out/profile.txt | tee bench/out/results.txt
 
 clean:
 	$(MAKE) $(KBUILD_ARGS) clean

@@ -3,28 +3,41 @@
  * tunbench: per-packet cost of tuntap_rs's tun against Linux's own tun, and the system-call
  * floor. A program that prints figures; run inside the benchmark VM (see bench/run.sh).
  *
- *   tunbench rtt   ours|linux SIZE COUNT   ICMP echo round trips through one fd (W3)
- *   tunbench inject ours|linux SIZE COUNT  writes of IPv4/UDP packets the stack drops (W1)
- *   tunbench floor SIZE COUNT              write(/dev/null) and read(/dev/zero)
+ *   tunbench rtt     ours|linux SIZE COUNT  ICMP echo round trips, blocking read (W3)
+ *   tunbench rttpoll ours|linux SIZE COUNT  the same, poll() before each read (W3)
+ *   tunbench inject  ours|linux SIZE COUNT  writes of IPv4/UDP packets the stack drops (W1)
+ *   tunbench egress  ours|linux SIZE COUNT  sendmmsg() to the peer, one reader drains (W2)
+ *   tunbench pair    ours|linux SIZE COUNT  W1 on two units, one thread per vCPU (W4)
+ *   tunbench create  ours|linux UNITS       create UNITS units, then destroy them
+ *   tunbench floor   SIZE COUNT             write(/dev/null) and read(/dev/zero)
  *
  * Both drivers are configured alike: no packet-information header (ours: no TUNSIFHEAD;
  * Linux: IFF_NO_PI), MTU 1500, txqueuelen 500, qdisc pfifo_fast, address 10.90.0.1 peer
- * 10.90.0.2. Each measured loop is wrapped in the insn-window markers (a no-op without the
- * QEMU plugin), so `-plugin libinsn_window.so` counts its instructions exactly.
+ * 10.90.0.2 (the second unit of `pair`: 10.92.0.1 peer 10.92.0.2). Single-threaded workloads
+ * run on CPU 0. Each measured loop is wrapped in the insn-window markers (a no-op without the
+ * QEMU plugin, bench/insncount.c), so the plugin counts its instructions exactly; every
+ * measurement line is one window, in order.
  */
+#define _GNU_SOURCE
 #include <net/if_tun.h>
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <netinet/ip.h>
 #include <netinet/ip_icmp.h>
 #include <netinet/udp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -32,6 +45,8 @@
 #define LINUX_TUNSETIFF		_IOW('T', 202, int)
 #define LINUX_IFF_TUN		0x0001
 #define LINUX_IFF_NO_PI		0x1000
+
+#define BATCH	32	/* messages per sendmmsg() in W2 */
 
 static inline void win_start(void) { __asm__ volatile(".byte 0x66,0x87,0xdb" ::: "memory"); }
 static inline void win_stop(void) { __asm__ volatile(".byte 0x66,0x87,0xc9" ::: "memory"); }
@@ -54,26 +69,36 @@ static void sh(const char *fmt, const char *name)
 {
 	char cmd[256];
 
-	snprintf(cmd, sizeof(cmd), fmt, name);
+	snprintf(cmd, sizeof(cmd), fmt, name, name);
 	if (system(cmd) != 0) {
 		fprintf(stderr, "tunbench: failed: %s\n", cmd);
 		exit(1);
 	}
 }
 
-/* Opens a unit of `driver` and configures it; returns the fd, its name in `name`. */
-static int open_unit(const char *driver, char name[IFNAMSIZ])
+static void pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		die("sched_setaffinity");
+}
+
+/* Creates a unit of `driver` with a file bound to it; returns the fd, its name in `name`. */
+static int new_unit(const char *driver, char name[IFNAMSIZ])
 {
 	struct ifreq ifr;
-	int fd, one = 1;
+	int fd;
 
 	memset(&ifr, 0, sizeof(ifr));
 	if (!strcmp(driver, "ours")) {
 		fd = open("/dev/tun", O_RDWR);
 		if (fd < 0)
 			die("open /dev/tun");
-		if (ioctl(fd, TUNSTRANSIENT, &one) || ioctl(fd, TUNGIFNAME, &ifr))
-			die("tuntap_rs ioctl");
+		if (ioctl(fd, TUNGIFNAME, &ifr))
+			die("TUNGIFNAME");
 	} else {
 		fd = open("/dev/net/tun", O_RDWR);
 		if (fd < 0)
@@ -84,10 +109,25 @@ static int open_unit(const char *driver, char name[IFNAMSIZ])
 			die("TUNSETIFF");
 	}
 	memcpy(name, ifr.ifr_name, IFNAMSIZ);
-	sh("ip link set %s mtu 1500 txqueuelen 500", name);
-	sh("ip addr add 10.90.0.1 peer 10.90.0.2 dev %s", name);
-	sh("ip link set %s up", name);
-	sh("sysctl -qw net.ipv6.conf.%s.disable_ipv6=1", name);
+	return fd;
+}
+
+/* Opens a unit, destroyed when closed, and configures it on 10.`net`.0.1 peer .2. */
+static int open_unit(const char *driver, char name[IFNAMSIZ], int net)
+{
+	char cmd[256];
+	int fd = new_unit(driver, name), one = 1;
+
+	if (!strcmp(driver, "ours") && ioctl(fd, TUNSTRANSIENT, &one))
+		die("TUNSTRANSIENT");
+	sh("ip link set %s mtu 1500 txqueuelen 500 && sysctl -qw net.ipv6.conf.%s.disable_ipv6=1",
+	   name);
+	snprintf(cmd, sizeof(cmd), "ip addr add 10.%d.0.1 peer 10.%d.0.2 dev %s && ip link set %s up",
+		 net, net, name, name);
+	if (system(cmd) != 0) {
+		fprintf(stderr, "tunbench: failed: %s\n", cmd);
+		exit(1);
+	}
 	return fd;
 }
 
@@ -105,8 +145,8 @@ static uint16_t csum(const void *data, size_t len)
 	return htons(~sum);
 }
 
-/* An IPv4 packet of `size` bytes from 10.90.0.2 to `dst` carrying `proto`. */
-static void build(uint8_t *pkt, size_t size, uint8_t proto, const char *dst)
+/* An IPv4 packet of `size` bytes from `src` to `dst` carrying `proto`. */
+static void build(uint8_t *pkt, size_t size, uint8_t proto, const char *src, const char *dst)
 {
 	struct iphdr *ip = (struct iphdr *)pkt;
 
@@ -116,7 +156,7 @@ static void build(uint8_t *pkt, size_t size, uint8_t proto, const char *dst)
 	ip->ttl = 64;
 	ip->protocol = proto;
 	ip->tot_len = htons(size);
-	ip->saddr = inet_addr("10.90.0.2");
+	ip->saddr = inet_addr(src);
 	ip->daddr = inet_addr(dst);
 	ip->check = csum(ip, sizeof(*ip));
 	if (proto == IPPROTO_ICMP) {
@@ -141,23 +181,34 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static void report(const char *what, const char *driver, size_t size, uint64_t *ns, long n)
+/* An interface counter from sysfs. */
+static unsigned long long counter(const char *name, const char *stat)
 {
-	qsort(ns, n, sizeof(*ns), cmp_u64);
-	printf("%-7s %-6s %5zu B  n=%ld  p50 %8llu ns  p99 %8llu ns  p99.9 %8llu ns\n", what,
-	       driver, size, n, (unsigned long long)ns[n / 2],
-	       (unsigned long long)ns[n * 99 / 100], (unsigned long long)ns[n * 999 / 1000]);
+	char path[128];
+	unsigned long long v = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/statistics/%s", name, stat);
+	f = fopen(path, "r");
+	if (!f || fscanf(f, "%llu", &v) != 1)
+		die(path);
+	fclose(f);
+	return v;
 }
 
 /* W3: write an echo request to the unit's own address, read the reply routed back out. */
-static void rtt(const char *driver, size_t size, long count)
+static void rtt(const char *driver, size_t size, long count, int use_poll)
 {
 	uint8_t req[2048], reply[2048];
 	uint64_t *ns = calloc(count, sizeof(*ns));
+	struct pollfd pfd;
 	char name[IFNAMSIZ];
-	int fd = open_unit(driver, name);
+	int fd = open_unit(driver, name, 90);
+	long n = count;
 
-	build(req, size, IPPROTO_ICMP, "10.90.0.1");
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	build(req, size, IPPROTO_ICMP, "10.90.0.2", "10.90.0.1");
 	for (long i = 0; i < count / 10 + 1; i++) {	/* warm-up */
 		if (write(fd, req, size) != (ssize_t)size || read(fd, reply, sizeof(reply)) < 0)
 			die("warm-up");
@@ -168,14 +219,28 @@ static void rtt(const char *driver, size_t size, long count)
 
 		if (write(fd, req, size) != (ssize_t)size)
 			die("write");
+		if (use_poll && poll(&pfd, 1, -1) != 1)
+			die("poll");
 		if (read(fd, reply, sizeof(reply)) != (ssize_t)size)
 			die("read");
 		ns[i] = now_ns() - t0;
 	}
 	win_stop();
-	report("rtt", driver, size, ns, count);
+	qsort(ns, n, sizeof(*ns), cmp_u64);
+	printf("%-7s %-6s %5zu B  n=%ld  p50 %8llu ns  p99 %8llu ns  p99.9 %8llu ns\n",
+	       use_poll ? "rttpoll" : "rtt", driver, size, n, (unsigned long long)ns[n / 2],
+	       (unsigned long long)ns[n * 99 / 100], (unsigned long long)ns[n * 999 / 1000]);
 	close(fd);
 	free(ns);
+}
+
+/* Writes `count` copies of `pkt` to `fd`. */
+static void write_loop(int fd, const uint8_t *pkt, size_t size, long count)
+{
+	for (long i = 0; i < count; i++) {
+		if (write(fd, pkt, size) != (ssize_t)size)
+			die("write");
+	}
 }
 
 /* W1: writes of UDP packets to an address nobody routes on (the stack drops them). */
@@ -183,17 +248,15 @@ static void inject(const char *driver, size_t size, long count)
 {
 	uint8_t pkt[2048];
 	char name[IFNAMSIZ];
-	int fd = open_unit(driver, name);
+	int fd = open_unit(driver, name, 90);
 	uint64_t t0, t1;
 
 	/* Not for this host, and forwarding is off: dropped right after IP input. */
-	build(pkt, size, IPPROTO_UDP, "10.91.0.1");
+	build(pkt, size, IPPROTO_UDP, "10.90.0.2", "10.91.0.1");
+	write_loop(fd, pkt, size, count / 10 + 1);	/* warm-up */
 	win_start();
 	t0 = now_ns();
-	for (long i = 0; i < count; i++) {
-		if (write(fd, pkt, size) != (ssize_t)size)
-			die("write");
-	}
+	write_loop(fd, pkt, size, count);
 	t1 = now_ns();
 	win_stop();
 	printf("inject  %-6s %5zu B  n=%ld  %8.0f ns/packet  %10.0f packets/s\n", driver, size,
@@ -201,12 +264,215 @@ static void inject(const char *driver, size_t size, long count)
 	close(fd);
 }
 
+/* W4: one injecting thread per unit, each on its own CPU, started together. */
+struct pair_arg {
+	int fd, cpu;
+	const uint8_t *pkt;
+	size_t size;
+	long count;
+	pthread_barrier_t *go;
+	uint64_t end;
+};
+
+static void *pair_thread(void *p)
+{
+	struct pair_arg *a = p;
+
+	pin(a->cpu);
+	write_loop(a->fd, a->pkt, a->size, a->count / 10 + 1);
+	pthread_barrier_wait(a->go);
+	write_loop(a->fd, a->pkt, a->size, a->count);
+	a->end = now_ns();
+	return NULL;
+}
+
+static void pair(const char *driver, size_t size, long count)
+{
+	uint8_t pkt[2][2048];
+	char name[2][IFNAMSIZ];
+	struct pair_arg arg[2];
+	pthread_barrier_t go;
+	pthread_t th[2];
+	uint64_t t0, end = 0;
+
+	pthread_barrier_init(&go, NULL, 3);
+	for (int i = 0; i < 2; i++) {
+		int fd = open_unit(driver, name[i], i ? 92 : 90);
+
+		build(pkt[i], size, IPPROTO_UDP, i ? "10.92.0.2" : "10.90.0.2", "10.91.0.1");
+		arg[i] = (struct pair_arg){ .fd = fd, .cpu = i, .pkt = pkt[i], .size = size,
+					    .count = count, .go = &go };
+		if (pthread_create(&th[i], NULL, pair_thread, &arg[i]))
+			die("pthread_create");
+	}
+	win_start();
+	pthread_barrier_wait(&go);
+	t0 = now_ns();
+	for (int i = 0; i < 2; i++) {
+		pthread_join(th[i], NULL);
+		if (arg[i].end > end)
+			end = arg[i].end;
+	}
+	win_stop();
+	printf("pair    %-6s %5zu B  n=%ld  %8.0f ns/packet  %10.0f packets/s\n", driver, size,
+	       2 * count, (double)(end - t0) / (2 * count), 2 * count * 1e9 / (end - t0));
+	for (int i = 0; i < 2; i++)
+		close(arg[i].fd);
+}
+
+/* W2: a UDP sender (sendmmsg, BATCH at a time) to the peer, routed out of the unit; one
+ * reader thread drains the fd. */
+struct reader_arg {
+	int fd;
+	long got;
+	volatile int sender_done;
+	uint64_t last;
+};
+
+static void *reader_thread(void *p)
+{
+	struct reader_arg *a = p;
+	struct pollfd pfd = { .fd = a->fd, .events = POLLIN };
+	uint8_t buf[2048];
+
+	for (;;) {
+		ssize_t n = read(a->fd, buf, sizeof(buf));
+
+		if (n > 0) {
+			a->got++;
+			a->last = now_ns();
+			continue;
+		}
+		if (n < 0 && errno != EAGAIN)
+			die("read");
+		/* Drained: wait for more unless the sender is done and nothing comes for 200 ms. */
+		if (poll(&pfd, 1, a->sender_done ? 200 : 1000) == 0 && a->sender_done)
+			return NULL;
+	}
+}
+
+static void egress(const char *driver, size_t size, long count)
+{
+	struct sockaddr_in peer = { .sin_family = AF_INET, .sin_port = htons(9) };
+	static uint8_t payload[2048];
+	struct mmsghdr msgs[BATCH];
+	struct iovec iov = { .iov_base = payload, .iov_len = size - 28 };
+	struct reader_arg rd = { 0 };
+	unsigned long long drop0, drop1, sent = 0, refused = 0;
+	char name[IFNAMSIZ];
+	pthread_t th;
+	uint64_t t0;
+	int s, one = 1;
+
+	rd.fd = open_unit(driver, name, 90);
+	if (fcntl(rd.fd, F_SETFL, O_NONBLOCK))
+		die("O_NONBLOCK");
+	s = socket(AF_INET, SOCK_DGRAM, 0);
+	peer.sin_addr.s_addr = inet_addr("10.90.0.2");
+	/* IP_RECVERR: a packet the qdisc refuses comes back to the sender as ENOBUFS. */
+	if (s < 0 || setsockopt(s, IPPROTO_IP, IP_RECVERR, &one, sizeof(one)) ||
+	    connect(s, (struct sockaddr *)&peer, sizeof(peer)))
+		die("UDP socket");
+	memset(msgs, 0, sizeof(msgs));
+	for (int i = 0; i < BATCH; i++) {
+		msgs[i].msg_hdr.msg_iov = &iov;
+		msgs[i].msg_hdr.msg_iovlen = 1;
+	}
+	drop0 = counter(name, "tx_dropped");
+	win_start();
+	t0 = now_ns();
+	if (pthread_create(&th, NULL, reader_thread, &rd))
+		die("pthread_create");
+	while (sent + refused < (unsigned long long)count) {
+		long want = count - sent - refused;
+		int n = sendmmsg(s, msgs, want < BATCH ? want : BATCH, 0);
+
+		if (n > 0)
+			sent += n;
+		else if (errno == ENOBUFS)
+			refused++;
+		else
+			die("sendmmsg");
+	}
+	rd.sender_done = 1;
+	pthread_join(th, NULL);
+	win_stop();
+	drop1 = counter(name, "tx_dropped");
+	printf("egress  %-6s %5zu B  n=%ld  %8.0f ns/packet  %10.0f packets/s  sent %llu "
+	       "delivered %ld refused %llu tx_dropped %llu\n", driver, size, rd.got,
+	       (double)(rd.last - t0) / rd.got, rd.got * 1e9 / (rd.last - t0), sent, rd.got,
+	       refused, drop1 - drop0);
+	close(s);
+	close(rd.fd);
+}
+
+/* Memory in use (MemTotal - MemFree) and slab, in kB. */
+static void meminfo(long *used, long *slab)
+{
+	char line[128];
+	long total = 0, free_ = 0, v;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		die("/proc/meminfo");
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "MemTotal: %ld", &v) == 1)
+			total = v;
+		else if (sscanf(line, "MemFree: %ld", &v) == 1)
+			free_ = v;
+		else if (sscanf(line, "Slab: %ld", &v) == 1)
+			*slab = v;
+	}
+	fclose(f);
+	*used = total - free_;
+}
+
+/* Creates `units` idle units (ours: by cloning /dev/tun; Linux: /dev/net/tun + TUNSETIFF),
+ * each with its file open, then destroys them (closing the files; ours are made transient
+ * first, outside the timing). */
+static void create(const char *driver, long units)
+{
+	struct rlimit rl = { units + 64, units + 64 };
+	int *fds = calloc(units, sizeof(*fds)), one = 1;
+	long used0, used1, slab0 = 0, slab1 = 0;
+	char name[IFNAMSIZ];
+	uint64_t t0, t1, t2, t3;
+
+	if (!fds || setrlimit(RLIMIT_NOFILE, &rl))
+		die("setrlimit");
+	system("udevadm settle -t 60 2>/dev/null");
+	meminfo(&used0, &slab0);
+	win_start();
+	t0 = now_ns();
+	for (long i = 0; i < units; i++)
+		fds[i] = new_unit(driver, name);
+	t1 = now_ns();
+	win_stop();
+	system("udevadm settle -t 60 2>/dev/null");
+	meminfo(&used1, &slab1);
+	for (long i = 0; i < units && !strcmp(driver, "ours"); i++) {
+		if (ioctl(fds[i], TUNSTRANSIENT, &one))
+			die("TUNSTRANSIENT");
+	}
+	win_start();
+	t2 = now_ns();
+	for (long i = 0; i < units; i++)
+		close(fds[i]);
+	t3 = now_ns();
+	win_stop();
+	printf("create  %-6s %5ld units  %8.0f us/unit create  %8.0f us/unit destroy  "
+	       "%6.1f kB/unit  slab %6.1f kB/unit\n", driver, units,
+	       (double)(t1 - t0) / 1000.0 / units, (double)(t3 - t2) / 1000.0 / units,
+	       (double)(used1 - used0) / units, (double)(slab1 - slab0) / units);
+	free(fds);
+}
+
 /* The floor: the same sizes through write(/dev/null) and read(/dev/zero). */
 static void floor_(size_t size, long count)
 {
 	uint8_t buf[2048];
 	int wfd = open("/dev/null", O_WRONLY), rfd = open("/dev/zero", O_RDONLY);
-	uint64_t t0, t1, t2;
+	uint64_t t0, t1;
 
 	if (wfd < 0 || rfd < 0)
 		die("open /dev/null or /dev/zero");
@@ -217,38 +483,63 @@ static void floor_(size_t size, long count)
 			die("write /dev/null");
 	}
 	t1 = now_ns();
+	win_stop();
+	printf("floor   write  %5zu B  n=%ld  %8.0f ns/call\n", size, count, (double)(t1 - t0) / count);
+	win_start();
+	t0 = now_ns();
 	for (long i = 0; i < count; i++) {
 		if (read(rfd, buf, size) != (ssize_t)size)
 			die("read /dev/zero");
 	}
-	t2 = now_ns();
+	t1 = now_ns();
 	win_stop();
-	printf("floor   write  %5zu B  n=%ld  %8.0f ns/call\n", size, count, (double)(t1 - t0) / count);
-	printf("floor   read   %5zu B  n=%ld  %8.0f ns/call\n", size, count, (double)(t2 - t1) / count);
+	printf("floor   read   %5zu B  n=%ld  %8.0f ns/call\n", size, count, (double)(t1 - t0) / count);
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: tunbench rtt|rttpoll|inject|egress|pair ours|linux SIZE COUNT\n"
+			"       tunbench create ours|linux UNITS | tunbench floor SIZE COUNT\n");
+	return 2;
 }
 
 int main(int argc, char **argv)
 {
-	if (argc == 4 && !strcmp(argv[1], "floor")) {
+	const char *work = argc > 1 ? argv[1] : "";
+	const char *driver = argc > 2 ? argv[2] : "";
+	size_t size;
+	long count;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (strcmp(work, "pair"))
+		pin(0);
+	if (argc == 4 && !strcmp(work, "floor")) {
 		floor_(strtoul(argv[2], NULL, 0), strtol(argv[3], NULL, 0));
 		return 0;
 	}
-	if (argc == 5 && (!strcmp(argv[2], "ours") || !strcmp(argv[2], "linux"))) {
-		size_t size = strtoul(argv[3], NULL, 0);
-		long count = strtol(argv[4], NULL, 0);
-
-		if (size < 28 || size > 1500 || count < 1) {
-			fprintf(stderr, "tunbench: size 28..1500, count >= 1\n");
-			return 2;
-		}
-		if (!strcmp(argv[1], "rtt"))
-			rtt(argv[2], size, count);
-		else if (!strcmp(argv[1], "inject"))
-			inject(argv[2], size, count);
-		else
-			return 2;
+	if (strcmp(driver, "ours") && strcmp(driver, "linux"))
+		return usage();
+	if (argc == 4 && !strcmp(work, "create")) {
+		create(driver, strtol(argv[3], NULL, 0));
 		return 0;
 	}
-	fprintf(stderr, "usage: tunbench rtt|inject ours|linux SIZE COUNT | tunbench floor SIZE COUNT\n");
-	return 2;
+	if (argc != 5)
+		return usage();
+	size = strtoul(argv[3], NULL, 0);
+	count = strtol(argv[4], NULL, 0);
+	if (size < 28 || size > 1500 || count < 1) {
+		fprintf(stderr, "tunbench: size 28..1500, count >= 1\n");
+		return 2;
+	}
+	if (!strcmp(work, "rtt") || !strcmp(work, "rttpoll"))
+		rtt(driver, size, count, !strcmp(work, "rttpoll"));
+	else if (!strcmp(work, "inject"))
+		inject(driver, size, count);
+	else if (!strcmp(work, "egress"))
+		egress(driver, size, count);
+	else if (!strcmp(work, "pair"))
+		pair(driver, size, count);
+	else
+		return usage();
+	return 0;
 }
