@@ -17,7 +17,7 @@
 //!
 //! # Locking
 //!
-//! [`UNITS`] guards the list of live units and their nodes. It nests inside RTNL (rtnetlink
+//! [`UNITS`] guards the registry of live units and their nodes. It nests inside RTNL (rtnetlink
 //! calls `newlink` and `dellink` with RTNL held) and outside a unit's `io` lock.
 
 use crate::{
@@ -45,13 +45,64 @@ struct Entry {
     _node: cdev::Node,
 }
 
-kernel::sync::global_lock! {
-    // SAFETY: Initialised by `init()` in module init, before any node is registered.
-    unsafe(uninit) static UNITS: Mutex<KVec<Entry>> = KVec::new();
-}
-
 /// FreeBSD's `IF_MAXUNIT`: the largest unit number.
 pub(crate) const MAX_UNIT: u32 = 0x7fff;
+
+/// Words of a bitmap with one bit per unit number.
+const WORDS: usize = (MAX_UNIT as usize + 1) / 64;
+
+/// The live units, and per kind which unit numbers they use: finding the lowest free number
+/// takes a scan of 64-bit words, not of the units (FreeBSD keeps a unit bitmap too).
+struct Registry {
+    entries: KVec<Entry>,
+    /// Bit `n % 64` of word `n / 64` of `used[kind]`: unit `n` of the kind exists.
+    used: [[u64; WORDS]; Kind::ALL.len()],
+}
+
+impl Registry {
+    const fn new() -> Self {
+        Self {
+            entries: KVec::new(),
+            used: [[0; WORDS]; Kind::ALL.len()],
+        }
+    }
+
+    fn in_use(&self, kind: Kind, number: u32) -> bool {
+        let n = number as usize;
+        self.used[kind as usize][n / 64] & (1 << (n % 64)) != 0
+    }
+
+    fn mark(&mut self, kind: Kind, number: u32, used: bool) {
+        let n = number as usize;
+        let word = &mut self.used[kind as usize][n / 64];
+        if used {
+            *word |= 1 << (n % 64);
+        } else {
+            *word &= !(1 << (n % 64));
+        }
+    }
+
+    /// The lowest unit number of `kind` not in use, from `from` up.
+    fn next_free(&self, kind: Kind, from: u32) -> Option<u32> {
+        let from = from as usize;
+        let words = &self.used[kind as usize];
+        // The first word, without the numbers below `from`.
+        let mut i = from / 64;
+        let mut bits = *words.get(i)? | ((1u64 << (from % 64)) - 1);
+        loop {
+            if bits != u64::MAX {
+                return Some((i * 64) as u32 + bits.trailing_ones());
+            }
+            i += 1;
+            bits = *words.get(i)?;
+        }
+    }
+}
+
+kernel::sync::global_lock! {
+    // SAFETY: Initialised by `init()` in module init, before any node is registered.
+    unsafe(uninit) static UNITS: Mutex<Registry> = Registry::new();
+}
 
 /// Minor numbers of the per-unit nodes: one block of `MAX_UNIT + 1` per kind.
 pub(crate) const MINORS: u32 = (MAX_UNIT + 1) * Kind::ALL.len() as u32;
@@ -65,7 +116,7 @@ pub(crate) fn init() {
 /// Frees the registry's memory at module unload, once every unit is gone (the link kinds are
 /// unregistered).
 pub(crate) fn deinit() {
-    let units = core::mem::take(&mut *UNITS.lock());
+    let units = core::mem::take(&mut UNITS.lock().entries);
     debug_assert!(units.is_empty());
 }
 
@@ -177,33 +228,24 @@ pub(crate) fn link_new(rtnl: &Rtnl, kind: Kind, netdev: NetDev) -> Result {
 fn create(rtnl: &Rtnl, kind: Kind, netdev: NetDev, want: Want) -> Result<Arc<Unit>> {
     let prefix = kind.driver().name.to_str()?;
     let mut units = UNITS.lock();
-    units.reserve(1, GFP_KERNEL)?;
-    let in_use = |units: &KVec<Entry>, number: u32| {
-        units
-            .iter()
-            .any(|e| e.unit.kind() == kind && e.unit.number() == number)
-    };
+    units.entries.reserve(1, GFP_KERNEL)?;
     let (number, name) = match want {
         Want::Number(number) => {
             let name = CString::try_from_fmt(fmt!("{prefix}{number}"))?;
-            if in_use(&units, number) || netdev.name_taken(rtnl, &name) {
+            if units.in_use(kind, number) || netdev.name_taken(rtnl, &name) {
                 return Err(EEXIST);
             }
             (number, name)
         }
         Want::Lowest => {
-            let mut number = 0;
+            let mut from = 0;
             loop {
-                if number > MAX_UNIT {
-                    return Err(ENOSPC);
+                let number = units.next_free(kind, from).ok_or(ENOSPC)?;
+                let name = CString::try_from_fmt(fmt!("{prefix}{number}"))?;
+                if !netdev.name_taken(rtnl, &name) {
+                    break (number, name);
                 }
-                if !in_use(&units, number) {
-                    let name = CString::try_from_fmt(fmt!("{prefix}{number}"))?;
-                    if !netdev.name_taken(rtnl, &name) {
-                        break (number, name);
-                    }
-                }
-                number += 1;
+                from = number + 1;
             }
         }
     };
@@ -212,7 +254,8 @@ fn create(rtnl: &Rtnl, kind: Kind, netdev: NetDev, want: Want) -> Result<Arc<Uni
     let node = cdev::Node::new(minor(kind, number), &name)?;
     netdev::register(rtnl, &unit)?;
     // Cannot fail: room was reserved above.
-    units.push(
+    units.mark(kind, number, true);
+    units.entries.push(
         Entry {
             unit: unit.clone(),
             _node: node,
@@ -233,6 +276,7 @@ pub(crate) fn open_unit(minor: u32) -> Result<Arc<Unit>> {
     }
     let unit = UNITS
         .lock()
+        .entries
         .iter()
         .find(|e| e.unit.kind() == kind && e.unit.number() == number)
         .map(|e| e.unit.clone())
@@ -264,10 +308,12 @@ fn remove(rtnl: &Rtnl, unit: &Unit) -> bool {
     }
     let entry = {
         let mut units = UNITS.lock();
+        units.mark(unit.kind(), unit.number(), false);
         units
+            .entries
             .iter()
             .position(|e| core::ptr::eq(&*e.unit, unit))
-            .and_then(|i| units.remove(i).ok())
+            .and_then(|i| units.entries.remove(i).ok())
     };
     // The node goes away outside the registry lock.
     drop(entry);

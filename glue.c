@@ -130,6 +130,8 @@ static void tuntap_rs_setup(struct net_device *dev, unsigned int kind)
 	dev->netdev_ops = &tuntap_rs_netdev_ops;
 	dev->ethtool_ops = &tuntap_rs_ethtool_ops;
 	dev->pcpu_stat_type = NETDEV_PCPU_STAT_TSTATS;
+	/* The unit's own lock serialises transmission: no per-packet netif_tx_lock (as tun). */
+	dev->lltx = true;
 	tuntap_rs_link_setup(dev, kind);
 }
 
@@ -406,9 +408,15 @@ void tuntap_rs_netdev_stop_queue(struct net_device *dev)
 	netif_stop_queue(dev);
 }
 
+/*
+ * From a read, in process context: with bottom halves off, the qdisc run it schedules happens
+ * here at local_bh_enable(), not in ksoftirqd after a wake-up.
+ */
 void tuntap_rs_netdev_wake_queue(struct net_device *dev)
 {
+	local_bh_disable();
 	netif_wake_queue(dev);
+	local_bh_enable();
 }
 
 bool tuntap_rs_netdev_queue_stopped(struct net_device *dev)
@@ -494,6 +502,18 @@ int tuntap_rs_skb_put_from_iter(struct sk_buff *skb, struct iov_iter *from, unsi
 	return copy_from_iter_full(skb_put(skb, len), len, from) ? 0 : -EFAULT;
 }
 
+/*
+ * Writes come from process context: the packet goes through the stack right here, in the
+ * writer's system call with bottom halves off (as Linux's tun does), instead of through the
+ * per-CPU backlog and a softirq (netif_rx). RPS, when configured, still steers it.
+ */
+static void tuntap_rs_receive(struct sk_buff *skb)
+{
+	local_bh_disable();
+	netif_receive_skb(skb);
+	local_bh_enable();
+}
+
 void tuntap_rs_skb_rx(struct sk_buff *skb, struct net_device *dev, __be16 protocol)
 {
 	skb->dev = dev;
@@ -501,13 +521,13 @@ void tuntap_rs_skb_rx(struct sk_buff *skb, struct net_device *dev, __be16 protoc
 	skb->pkt_type = PACKET_HOST;
 	skb_reset_mac_header(skb);
 	skb_reset_network_header(skb);
-	netif_rx(skb);
+	tuntap_rs_receive(skb);
 }
 
 void tuntap_rs_skb_rx_eth(struct sk_buff *skb, struct net_device *dev)
 {
 	skb->protocol = eth_type_trans(skb, dev);
-	netif_rx(skb);
+	tuntap_rs_receive(skb);
 }
 
 /* virtio-net headers are little-endian (virtio 1.0), as FreeBSD's tap writes them. */
@@ -549,6 +569,15 @@ int tuntap_rs_skb_push(struct sk_buff *skb, const void *data, unsigned int len)
 	if (err)
 		return err;
 	memcpy(skb_push(skb, len), data, len);
+	return 0;
+}
+
+int tuntap_rs_skb_orphan(struct sk_buff *skb)
+{
+	if (unlikely(skb_orphan_frags_rx(skb, GFP_ATOMIC)))
+		return -ENOMEM;
+	skb_orphan(skb);
+	nf_reset_ct(skb);
 	return 0;
 }
 

@@ -110,6 +110,7 @@ struct sk_buff *tuntap_rs_skb_alloc(struct net_device *dev, unsigned int len);
 int tuntap_rs_skb_put_from_iter(struct sk_buff *skb, struct iov_iter *from, unsigned int len);
 void tuntap_rs_skb_rx(struct sk_buff *skb, struct net_device *dev, __be16 protocol);
 void tuntap_rs_skb_rx_eth(struct sk_buff *skb, struct net_device *dev);
+int tuntap_rs_skb_orphan(struct sk_buff *skb);
 int tuntap_rs_skb_vnet_hdr_from(const struct sk_buff *skb, void *hdr);
 int tuntap_rs_skb_vnet_hdr_to(struct sk_buff *skb, const void *hdr);
 unsigned int tuntap_rs_skb_len(const struct sk_buff *skb);

@@ -302,7 +302,8 @@ impl NetDev {
         unsafe { sys::tuntap_rs_netdev_stop_queue(self.raw()) };
     }
 
-    /// Restarts a stopped transmit queue (`netif_wake_queue`).
+    /// Restarts a stopped transmit queue (`netif_wake_queue`); the stack may transmit queued
+    /// packets before this returns. Process context, no spinlock held.
     pub(crate) fn wake_queue(&self) {
         // SAFETY: The device is valid.
         unsafe { sys::tuntap_rs_netdev_wake_queue(self.raw()) };
@@ -336,16 +337,19 @@ impl NetDev {
     }
 
     /// Hands `skb` to the stack as received on this interface, as a packet of `protocol`.
+    /// The stack processes it before this returns (in process context: a write).
     pub(crate) fn receive(&self, skb: Skb, protocol: u16) {
         let raw = skb.into_raw();
-        // SAFETY: We own `raw`; `netif_rx()` takes it over.
+        // SAFETY: We own `raw`; `netif_receive_skb()` takes it over.
         unsafe { sys::tuntap_rs_skb_rx(raw, self.raw(), protocol.to_be()) };
     }
 
-    /// Hands an Ethernet frame to the stack through the Ethernet receive path.
+    /// Hands an Ethernet frame to the stack through the Ethernet receive path, as
+    /// [`NetDev::receive`] does.
     pub(crate) fn receive_eth(&self, skb: Skb) {
         let raw = skb.into_raw();
-        // SAFETY: We own `raw`, which holds at least an Ethernet header; `netif_rx()` takes it.
+        // SAFETY: We own `raw`, which holds at least an Ethernet header; `netif_receive_skb()`
+        // takes it.
         unsafe { sys::tuntap_rs_skb_rx_eth(raw, self.raw()) };
     }
 
@@ -753,6 +757,14 @@ impl Skb {
         to_result(unsafe {
             sys::tuntap_rs_skb_push(self.skb.as_ptr(), header.as_ptr().cast(), len)
         })
+    }
+
+    /// Detaches the packet from its sending socket and its connection tracking entry, and
+    /// copies any zero-copy user pages, so that it can wait in a queue for as long as it takes
+    /// (Linux's tun does the same). `ENOMEM` if the pages cannot be copied.
+    pub(crate) fn orphan(&mut self) -> Result {
+        // SAFETY: We own the skb.
+        to_result(unsafe { sys::tuntap_rs_skb_orphan(self.skb.as_ptr()) })
     }
 
     /// Copies the first `len` bytes of the packet to `dst`.

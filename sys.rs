@@ -119,6 +119,7 @@ extern "C" {
         protocol: u16,
     );
     pub(crate) fn tuntap_rs_skb_rx_eth(skb: *mut bindings::sk_buff, dev: *mut bindings::net_device);
+    pub(crate) fn tuntap_rs_skb_orphan(skb: *mut bindings::sk_buff) -> c_int;
     pub(crate) fn tuntap_rs_skb_vnet_hdr_from(
         skb: *const bindings::sk_buff,
         hdr: *mut c_void,

@@ -246,7 +246,8 @@ enum Loss {
     TxClosed,
     /// A family the framing cannot carry (IPv6 without `TUNSIFHEAD`): `tx_dropped`.
     TxFamily,
-    /// No room to prepend the BSD header: `tx_errors` and `tx_dropped`.
+    /// No memory to prepend the BSD header, or to copy a zero-copy sender's pages before
+    /// queueing: `tx_errors` and `tx_dropped`.
     TxFraming,
     /// Still queued when the controlling process closed the file: `tx_dropped`.
     TxPurged,
@@ -330,6 +331,10 @@ struct Io {
     remote_mac: [u8; 6],
     /// `TAPSVNETHDR`: bytes of virtio-net header before each frame (0, 10 or 12).
     vnet_hdr: usize,
+    /// Readers blocked in `read`, waiting on `readable`.
+    sleepers: u32,
+    /// The unit has been polled: pollers may be waiting on `readable` at any time from now on.
+    polled: bool,
 }
 
 impl Io {
@@ -389,6 +394,8 @@ impl Unit {
                         pid: 0,
                         remote_mac: [0; 6],
                         vnet_hdr: 0,
+                        sleepers: 0,
+                        polled: false,
                     },
                     "Unit::io"
                 ),
@@ -591,61 +598,64 @@ impl Unit {
     }
 
     /// A packet routed out of the interface (FreeBSD `tunoutput`, `tunstart_l2`): frame it
-    /// for the reader and queue it, or drop and count it.
+    /// for the reader and queue it, or drop and count it. One critical section per packet.
     pub(crate) fn transmit(&self, dev: &Live<'_>, mut skb: Skb) {
-        let (open, ifhead, lmode) = {
-            let io = self.io.lock();
-            (io.open, io.ifhead, io.lmode)
-        };
         let len = skb.len();
         // Queued even while closed: vmnet keeps its output for the next open.
         let keep = self.kind.driver().keep_when_closed;
-        if !open && !keep {
-            // Not open (FreeBSD: EHOSTDOWN, or junked by `tunstart_l2`): dropped, counted.
-            self.lose(Loss::TxClosed);
+        let l3 = !self.is_l2();
+        let limit = self.queue_limit();
+        // The queue may hold the packet for as long as nobody reads: it must not keep its
+        // sending socket (and that socket's namespace) alive, nor pin a zero-copy sender's
+        // pages. A full queue stops the interface's queue instead, and the qdisc then tells
+        // the sender (ENOBUFS, as FreeBSD's full interface queue does).
+        if skb.orphan().is_err() {
+            self.lose(Loss::TxFraming);
             return;
         }
-        if !self.is_l2() {
-            let family = match skb.protocol() {
-                ETH_P_IP => AF_INET,
-                ETH_P_IPV6 if ifhead => AF_INET6,
-                _ => {
-                    // A family the framing cannot carry (FreeBSD: EAFNOSUPPORT).
-                    self.lose(Loss::TxFamily);
-                    return;
-                }
-            };
-            if lmode && frame_lmode(&mut skb, family).is_err()
-                || ifhead && skb.push(&family.to_be_bytes()).is_err()
-            {
-                self.lose(Loss::TxFraming);
-                return;
-            }
-        }
-        let limit = self.queue_limit();
-        {
+        let queued = {
             let mut io = self.io.lock();
             if !io.open && !keep {
-                drop(io);
-                self.lose(Loss::TxClosed);
-                return;
+                // Not open (FreeBSD: EHOSTDOWN, or junked by `tunstart_l2`).
+                Err((Loss::TxClosed, skb))
+            } else if let Err(loss) = if l3 {
+                frame_l3(&mut skb, io.ifhead, io.lmode)
+            } else {
+                Ok(())
+            } {
+                Err((loss, skb))
+            } else {
+                io.queue.push(skb);
+                // Backpressure: a full queue stops the stack, the reader restarts it.
+                if io.queue.len() >= limit {
+                    self.netdev.stop_queue();
+                    self.stats.queue_stops.fetch_add(1, Ordering::Relaxed);
+                }
+                // A reader that found the queue empty counted itself under this lock before
+                // it slept: nobody to wake means nobody waits.
+                Ok(io.sleepers > 0 || io.polled)
             }
-            io.queue.push(skb);
-            // Backpressure: a full queue stops the stack, the reader restarts it.
-            if io.queue.len() >= limit {
-                self.netdev.stop_queue();
-                self.stats.queue_stops.fetch_add(1, Ordering::Relaxed);
+        };
+        match queued {
+            Ok(wake) => {
+                dev.count_tx(len);
+                if wake {
+                    self.readable.notify_all();
+                }
+                self.fasync.signal_readable();
+            }
+            Err((loss, skb)) => {
+                // Freed outside the lock.
+                drop(skb);
+                self.lose(loss);
             }
         }
-        dev.count_tx(len);
-        self.readable.notify_all();
-        self.fasync.signal_readable();
     }
 
     /// One packet per read (FreeBSD `tunread`); a short buffer gets the first part and the rest
     /// of that packet is dropped.
     fn read(&self, dst: &mut IovIterDest<'_>, nonblock: bool) -> Result<usize> {
-        let (skb, vnet) = {
+        let (skb, vnet, restart) = {
             let mut io = self.io.lock();
             loop {
                 if io.dying {
@@ -656,19 +666,25 @@ impl Unit {
                     return Err(EINVAL);
                 }
                 if let Some(skb) = io.queue.pop() {
-                    if io.queue.len() < self.queue_limit() && self.netdev.queue_stopped() {
-                        self.netdev.wake_queue();
-                    }
-                    break (skb, io.vnet_hdr);
+                    let restart =
+                        io.queue.len() < self.queue_limit() && self.netdev.queue_stopped();
+                    break (skb, io.vnet_hdr, restart);
                 }
                 if nonblock {
                     return Err(EAGAIN);
                 }
-                if self.readable.wait_interruptible(&mut io) {
+                io.sleepers += 1;
+                let interrupted = self.readable.wait_interruptible(&mut io);
+                io.sleepers -= 1;
+                if interrupted {
                     return Err(ERESTARTSYS);
                 }
             }
         };
+        // Room again: the stack may send, outside the lock (it may transmit to us at once).
+        if restart {
+            self.netdev.wake_queue();
+        }
         // A packet that cannot be copied out is lost, and counted.
         let n = self.copy_out(&skb, vnet, dst)?;
         skb.consume();
@@ -698,7 +714,15 @@ impl Unit {
 
     /// One packet per write (FreeBSD `tunwrite`), gathered across the iovecs.
     fn write(&self, src: &mut IovIterSource<'_>) -> Result<usize> {
-        let dev = self.live()?;
+        // One look at the state for the whole write.
+        let (ifhead, vnet) = {
+            let io = self.io.lock();
+            if io.dying {
+                return Err(ENXIO);
+            }
+            (io.ifhead, io.vnet_hdr)
+        };
+        let dev = self.netdev.try_hold().ok_or(ENXIO)?;
         let len = src.len();
         if !self.netdev.is_up() {
             // FreeBSD ignores the write silently; we count it.
@@ -709,16 +733,21 @@ impl Unit {
             return Ok(0);
         }
         if self.is_l2() {
-            self.write_l2(&dev, src, len)
+            self.write_l2(&dev, src, len, vnet)
         } else {
-            self.write_l3(&dev, src, len)
+            self.write_l3(&dev, src, len, ifhead)
         }
     }
 
-    /// A frame for a tap or vmnet (FreeBSD `tunwrite_l2`), after its virtio-net header if
-    /// one is enabled.
-    fn write_l2(&self, dev: &Live<'_>, src: &mut IovIterSource<'_>, len: usize) -> Result<usize> {
-        let vnet = self.io.lock().vnet_hdr;
+    /// A frame for a tap or vmnet (FreeBSD `tunwrite_l2`), after its `vnet`-byte virtio-net
+    /// header if one is enabled.
+    fn write_l2(
+        &self,
+        dev: &Live<'_>,
+        src: &mut IovIterSource<'_>,
+        len: usize,
+        vnet: usize,
+    ) -> Result<usize> {
         let hdr = if vnet > 0 {
             Some(self.read_vnet_hdr(src, len, vnet).inspect_err(|&e| {
                 self.lose(if e == EFAULT {
@@ -795,9 +824,14 @@ impl Unit {
         Ok(hdr)
     }
 
-    /// A packet for a tun (FreeBSD `tunwrite_l3`).
-    fn write_l3(&self, dev: &Live<'_>, src: &mut IovIterSource<'_>, len: usize) -> Result<usize> {
-        let ifhead = self.io.lock().ifhead;
+    /// A packet for a tun (FreeBSD `tunwrite_l3`), after a 4-byte address family if `ifhead`.
+    fn write_l3(
+        &self,
+        dev: &Live<'_>,
+        src: &mut IovIterSource<'_>,
+        len: usize,
+        ifhead: bool,
+    ) -> Result<usize> {
         let header = if ifhead { 4 } else { 0 };
         if len > TUNMRU + header {
             self.lose(Loss::RxOversize);
@@ -836,7 +870,8 @@ impl Unit {
 
     fn poll(&self, file: &File, table: &PollTable<'_>) -> u32 {
         table.register_wait(file, &self.readable);
-        let io = self.io.lock();
+        let mut io = self.io.lock();
+        io.polled = true;
         let mut mask = epoll::OUT | epoll::WRNORM;
         if io.queue.len() > 0 {
             mask |= epoll::IN | epoll::RDNORM;
@@ -1041,6 +1076,23 @@ impl Unit {
 }
 
 /// Prepends the destination as a Linux `sockaddr_in`/`sockaddr_in6` (`TUNSLMODE`).
+/// Frames a packet for a tun's reader: the address family (`TUNSIFHEAD`) or the destination
+/// address (`TUNSLMODE`) before it, or nothing.
+fn frame_l3(skb: &mut Skb, ifhead: bool, lmode: bool) -> core::result::Result<(), Loss> {
+    let family = match skb.protocol() {
+        ETH_P_IP => AF_INET,
+        ETH_P_IPV6 if ifhead => AF_INET6,
+        // A family the framing cannot carry (FreeBSD: EAFNOSUPPORT).
+        _ => return Err(Loss::TxFamily),
+    };
+    if lmode && frame_lmode(skb, family).is_err()
+        || ifhead && skb.push(&family.to_be_bytes()).is_err()
+    {
+        return Err(Loss::TxFraming);
+    }
+    Ok(())
+}
+
 fn frame_lmode(skb: &mut Skb, family: u32) -> Result {
     if family == AF_INET {
         // struct sockaddr_in: family, port 0, address, 8 bytes of zero.

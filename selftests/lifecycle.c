@@ -363,6 +363,49 @@ TEST_F(life, create_lowest_free)
 	}
 }
 
+/*
+ * Many units: each nameless creation gets the lowest free unit, also past the first 64
+ * numbers (a word of the driver's bitmap of numbers in use), and freed numbers, low and high,
+ * are taken again lowest first.
+ */
+TEST_F_TIMEOUT(life, create_lowest_free_many, 600)
+{
+	enum { MANY = 70 };
+	int nums[MANY], made = 0, freed[2], ok = 1;
+	char name[IFNAMSIZ];
+
+	for (made = 0; made < MANY && ok; made++) {
+		nums[made] = lowest_free_unit(variant->prefix);
+		snprintf(name, sizeof(name), "%s%d", variant->prefix, nums[made]);
+		ok = nums[made] >= 0 && link_add(NULL, variant->kind) == 0 && ifindex(name) != 0;
+		EXPECT_TRUE(ok) TH_LOG("creation %d: no %s", made, name);
+	}
+	if (ok) {
+		EXPECT_LE(MANY - 1, nums[MANY - 1]);
+		/* Free one low and the highest number; they come back lowest first. */
+		freed[0] = nums[3];
+		freed[1] = nums[MANY - 1];
+		for (int i = 0; i < 2; i++) {
+			snprintf(name, sizeof(name), "%s%d", variant->prefix, freed[i]);
+			EXPECT_EQ(0, link_del(name));
+			EXPECT_TRUE(wait_node(name, false, WAIT_MS));
+		}
+		for (int i = 0; i < 2; i++) {
+			int want = lowest_free_unit(variant->prefix);
+
+			EXPECT_EQ(freed[i], want);
+			snprintf(name, sizeof(name), "%s%d", variant->prefix, want);
+			EXPECT_EQ(0, link_add(NULL, variant->kind));
+			EXPECT_NE(0, ifindex(name)) TH_LOG("no %s", name);
+			EXPECT_TRUE(node_exists(name)) TH_LOG("no /dev/%s", name);
+		}
+	}
+	for (int i = 0; i < made; i++) {
+		snprintf(name, sizeof(name), "%s%d", variant->prefix, nums[i]);
+		link_del(name);
+	}
+}
+
 /* Names that do not parse for the kind are EINVAL; units above IF_MAXUNIT are ENOSPC. */
 TEST_F(life, create_bad_names)
 {
@@ -808,12 +851,13 @@ TEST_F_TIMEOUT(life, netns_move_then_delete, 180)
 	snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
 	nsfd = open(path, O_RDONLY | O_CLOEXEC);
 	ASSERT_LE(0, nsfd);
-	/* Wait until the child is in its namespace. */
-	for (int i = 0; i < 100; i++) {
+	/* Wait until the child is in its namespace (seconds on a busy TCG host). */
+	for (int i = 0;; i++) {
 		struct stat a, b;
 
 		if (stat(path, &a) == 0 && stat("/proc/self/ns/net", &b) == 0 && a.st_ino != b.st_ino)
 			break;
+		ASSERT_GT(1000, i) TH_LOG("the child never entered its own network namespace");
 		close(nsfd);
 		usleep(20000);
 		nsfd = open(path, O_RDONLY | O_CLOEXEC);

@@ -44,6 +44,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/capability.h>
+#include <linux/sockios.h>
 
 #include "kselftest_harness.h"
 #include "common.h"
@@ -983,6 +984,47 @@ TEST_F_TIMEOUT(tun, poll_readiness, 60)
 	EXPECT_EQ(0, poll(&pfd, 1, 0));
 }
 
+/*
+ * Wake-ups: readers blocked in read() on a unit nobody has polled yet each get their packet
+ * (the driver wakes only when someone waits, and must see them), then a poller blocked in
+ * poll() is woken by the next packet. Net 25.
+ */
+TEST_F_TIMEOUT(tun, wakeups, 60)
+{
+	struct pollfd pfd = { .fd = self->fd, .events = POLLIN };
+	uint8_t buf[PKT_MAX];
+	pid_t pid[3];
+	int status;
+
+	ASSERT_EQ(0, up4(self->name, 25));
+	for (int i = 0; i < 2; i++) {
+		pid[i] = fork();
+		ASSERT_LE(0, pid[i]);
+		if (pid[i] == 0) {
+			alarm(20);	/* no SA_RESTART handler: default action kills, exit != 0 */
+			_exit(read(self->fd, buf, sizeof(buf)) == 32 ? 0 : 1);
+		}
+	}
+	usleep(500 * 1000);
+	ASSERT_EQ(0, send_udp4(v4(25, 2), 25000, "one!", 4));
+	ASSERT_EQ(0, send_udp4(v4(25, 2), 25001, "two!", 4));
+	for (int i = 0; i < 2; i++) {
+		ASSERT_EQ(pid[i], waitpid(pid[i], &status, 0));
+		EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+			TH_LOG("reader %d: status %#x", i, status);
+	}
+
+	pid[2] = fork();
+	ASSERT_LE(0, pid[2]);
+	if (pid[2] == 0)
+		_exit(poll(&pfd, 1, 15000) == 1 && (pfd.revents & POLLIN) ? 0 : 1);
+	usleep(500 * 1000);
+	ASSERT_EQ(0, send_udp4(v4(25, 2), 25002, "poll", 4));
+	ASSERT_EQ(pid[2], waitpid(pid[2], &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) TH_LOG("poller: %#x", status);
+	EXPECT_EQ(32, read(self->fd, buf, sizeof(buf)));
+}
+
 static volatile sig_atomic_t sigio_count;
 
 static void on_sigio(int sig)
@@ -1078,6 +1120,35 @@ TEST_F_TIMEOUT(tun, fionread, 60)
 	avail = -1;
 	ASSERT_EQ(0, ioctl(self->fd, FIONREAD, &avail));
 	EXPECT_EQ(0, avail);
+}
+
+/*
+ * A queued packet no longer belongs to its sender: datagrams waiting unread in the unit's
+ * queue leave the sending socket's send buffer empty (SIOCOUTQ 0), so an unread unit cannot
+ * pin a socket or block its sender; the reader still gets every one. Net 26.
+ */
+TEST_F_TIMEOUT(tun, queued_packets_orphaned, 60)
+{
+	struct sockaddr_in dst = { .sin_family = AF_INET, .sin_port = htons(26000) };
+	uint8_t data[200], buf[PKT_MAX];
+	int s, outq = -1, avail = 0;
+
+	memset(data, 'o', sizeof(data));
+	ASSERT_EQ(0, up4(self->name, 26));
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	ASSERT_LE(0, s);
+	dst.sin_addr.s_addr = v4(26, 2);
+	for (int i = 0; i < 5; i++)
+		ASSERT_EQ((ssize_t)sizeof(data),
+			  sendto(s, data, sizeof(data), 0, (struct sockaddr *)&dst, sizeof(dst)));
+	ASSERT_TRUE(wait_readable(self->fd, WAIT_MS));
+	ASSERT_EQ(0, ioctl(self->fd, FIONREAD, &avail));
+	EXPECT_EQ(28 + (int)sizeof(data), avail);
+	ASSERT_EQ(0, ioctl(s, SIOCOUTQ, &outq));
+	EXPECT_EQ(0, outq) TH_LOG("the socket still owns %d bytes of queued packets", outq);
+	for (int i = 0; i < 5; i++)
+		EXPECT_EQ(28 + (ssize_t)sizeof(data), read_pkt(self->fd, buf, sizeof(buf), WAIT_MS));
+	close(s);
 }
 
 /* ---- ioctls ------------------------------------------------------------------------------- */
