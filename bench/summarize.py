@@ -207,7 +207,7 @@ def profiles(rows, name, out_path):
     """Per workload, size and driver: where the instructions go, per packet, by function."""
     groups = defaultdict(list)
     for r in rows:
-        if r["work"] != "create" and r["driver"] != "-":
+        if r["driver"] != "-":
             groups[(r["work"], r["size"], r["driver"])].append(r)
     with open(out_path, "w") as out:
         for key in sorted(groups):
@@ -216,9 +216,16 @@ def profiles(rows, name, out_path):
             for r in rs:
                 for pc, count in r["windows"][0][1]:
                     per_sym[name(pc)] += count / r["n"] / len(rs)
-            total = med([r["insn"] for r in rs])
-            out.write(f"== {key[0]} {key[1]} B {key[2]}: {total:.0f} insn/packet; top blocks "
-                      "by function (insn/packet)\n")
+            if key[0] == "create":
+                total = med([r["create_insn"] for r in rs])
+                what = f"{key[1]} units {key[2]}: {total:.0f} insn/unit created"
+            else:
+                total = med([r["insn"] for r in rs])
+                what = f"{key[1]} B {key[2]}: {total:.0f} insn/packet"
+            module = sum(v for sym, v in per_sym.items()
+                         if sym.endswith("[tuntap_rs]") or sym.endswith("[tun]"))
+            out.write(f"== {key[0]} {what} ({module:.0f} in the driver module); top blocks "
+                      "by function (insn per packet or unit)\n")
             for sym, v in sorted(per_sym.items(), key=lambda kv: -kv[1])[:40]:
                 out.write(f"  {v:8.1f}  {sym}\n")
 
