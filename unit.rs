@@ -438,10 +438,19 @@ impl Unit {
     /// The interface for the packet path, if the unit is not dying: its unregistration waits
     /// for the returned reference.
     fn live(&self) -> Result<Live<'_>> {
-        if self.io.lock().dying {
-            return Err(ENXIO);
-        }
-        self.netdev.try_hold().ok_or(ENXIO)
+        self.live_with(|_| ()).map(|(dev, ())| dev)
+    }
+
+    /// [`Unit::live`], and what `f` reads of the unit's state in the same look.
+    fn live_with<R>(&self, f: impl FnOnce(&Io) -> R) -> Result<(Live<'_>, R)> {
+        let state = {
+            let io = self.io.lock();
+            if io.dying {
+                return Err(ENXIO);
+            }
+            f(&io)
+        };
+        Ok((self.netdev.try_hold().ok_or(ENXIO)?, state))
     }
 
     /// Whether this is a layer-2 (Ethernet) unit.
@@ -715,14 +724,7 @@ impl Unit {
     /// One packet per write (FreeBSD `tunwrite`), gathered across the iovecs.
     fn write(&self, src: &mut IovIterSource<'_>) -> Result<usize> {
         // One look at the state for the whole write.
-        let (ifhead, vnet) = {
-            let io = self.io.lock();
-            if io.dying {
-                return Err(ENXIO);
-            }
-            (io.ifhead, io.vnet_hdr)
-        };
-        let dev = self.netdev.try_hold().ok_or(ENXIO)?;
+        let (dev, (ifhead, vnet)) = self.live_with(|io| (io.ifhead, io.vnet_hdr))?;
         let len = src.len();
         if !self.netdev.is_up() {
             // FreeBSD ignores the write silently; we count it.
