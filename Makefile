@@ -17,7 +17,6 @@
 #                         (INSTALL_MOD_PATH honoured for the module and depmod)
 #   make selftests        build the selftest programs only
 #   make examples         build the BSD-style example programs (examples/)
-#   make stress           the long runs: 10 000 stress cycles, fault sweeps without a time budget
 #   make bench            build the release kernel (once), boot it, benchmark both drivers
 #   make clean
 
@@ -39,7 +38,7 @@ endif
 RUST_SOURCES := tuntap_rs.rs cdev.rs netdev.rs clone.rs unit.rs sys.rs
 KBUILD_ARGS = -C $(KDIR) M=$(TOP) RUST_LIB_SRC=$(RUST_LIB_SRC)
 
-.PHONY: stress bench all modules clippy fmt-check fmt rust-analyzer modules_install install setup selftests examples run check clean
+.PHONY: bench all modules clippy fmt-check fmt rust-analyzer modules_install install setup selftests examples run check clean
 
 all: modules
 
@@ -98,14 +97,6 @@ check:
 	$(SCRIPTS)/setup.sh
 	kdir=$$($(KDIR_CMD)) && $(MAKE) KDIR=$$kdir modules selftests examples && \
 		$(SCRIPTS)/check.sh $$kdir $(TESTS)
-
-# The long runs: 10 000 stress cycles and fault sweeps without a time budget (about an hour
-# and a half under TCG; make check runs the same cycles but budgeted sweeps).
-stress:
-	$(SCRIPTS)/setup.sh
-	kdir=$$($(KDIR_CMD)) && $(MAKE) KDIR=$$kdir modules selftests && \
-		$(SCRIPTS)/vm --kdir $$kdir --kmemleak --timeout 10800 --log $(TOP)/vm-stress.log -- env STRESS_CYCLES=10000 \
-			FAULTS_BUDGET_MS=0 sh -c '$(TOP)/selftests/run.sh stress && $(TOP)/selftests/run.sh faults'
 
 # The benchmark: release kernel, the module built for it in a copy under bench/out (kbuild keeps
 # one build per source directory, and ours is built for the debug kernel), one VM boot with two

@@ -565,7 +565,7 @@ TEST_F(tun, stransient_values)
 	close(self->fd);
 	self->fd = -1;
 	EXPECT_FALSE(node_exists(self->name)) TH_LOG("TUNSTRANSIENT INT_MIN: unit left behind");
-	EXPECT_EQ(0U, if_nametoindex(self->name));
+	EXPECT_EQ(0U, link_index(self->name));
 }
 
 /*
@@ -1712,7 +1712,7 @@ TEST(name_for_the_wrong_kind)
 	static const char *const kinds[] = { "bsdtun", "bsdtap", "bsdvmnet" };
 
 	for (size_t n = 0; n < ARRAY_SIZE(names); n++) {
-		ASSERT_EQ(0U, if_nametoindex(names[n])) TH_LOG("%s exists", names[n]);
+		ASSERT_EQ(0U, link_index(names[n])) TH_LOG("%s exists", names[n]);
 		for (size_t k = 0; k < ARRAY_SIZE(kinds); k++) {
 			if (n == k)
 				continue;

@@ -51,10 +51,10 @@
 
 /* ---- Helpers ------------------------------------------------------------------------------ */
 
-/* if_nametoindex(), as an int. */
+/* link_index() (see common.h), as an int. */
 static int ifindex(const char *name)
 {
-	return (int)if_nametoindex(name);
+	return (int)link_index(name);
 }
 
 /* TUNGIFNAME (TAPGIFNAME is the same ioctl) into `name`: 0 or -errno. */

@@ -16,6 +16,8 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 
+#include "common.h"		/* link_index() */
+
 struct nl_req {
 	struct nlmsghdr nh;
 	struct ifinfomsg ifi;
@@ -113,7 +115,7 @@ __attribute__((unused))
 static int link_rename(const char *name, const char *new_name)
 {
 	struct nl_req req;
-	int index = if_nametoindex(name);
+	int index = link_index(name);
 
 	if (!index)
 		return -ENODEV;
@@ -127,7 +129,7 @@ __attribute__((unused))
 static int link_set_netns(const char *name, int nsfd)
 {
 	struct nl_req req;
-	int index = if_nametoindex(name);
+	int index = link_index(name);
 	uint32_t fd = nsfd;
 
 	if (!index)
@@ -142,7 +144,7 @@ __attribute__((unused))
 static int link_set_up(const char *name, int up)
 {
 	struct nl_req req;
-	int index = if_nametoindex(name);
+	int index = link_index(name);
 
 	if (!index)
 		return -ENODEV;

@@ -65,7 +65,7 @@
 /* Files and units a test opens besides the fixture's, for the teardown to clean up. */
 #define MAX_TRACKED	8
 /* Foreign links (bridge, veth) a test creates, for the teardown to delete. */
-#define MAX_LINKS	4
+#define MAX_FOREIGN	4
 
 #define PKT_MAX		2048
 
@@ -386,7 +386,7 @@ static int packet_socket(const char *name)
 
 	if (s < 0)
 		return -errno;
-	sll.sll_ifindex = (int)if_nametoindex(name);
+	sll.sll_ifindex = (int)link_index(name);
 	if (!sll.sll_ifindex || bind(s, (struct sockaddr *)&sll, sizeof(sll))) {
 		int ret = sll.sll_ifindex ? -errno : -ENODEV;
 
@@ -428,7 +428,7 @@ FIXTURE(tap) {
 	int unit;			/* N */
 	int fds[MAX_TRACKED];		/* more files the test opened */
 	char units[MAX_TRACKED][IFNAMSIZ];	/* more units the test created */
-	char links[MAX_LINKS][IFNAMSIZ];	/* foreign links the test created */
+	char links[MAX_FOREIGN][IFNAMSIZ];	/* foreign links the test created */
 	pid_t ns_pid;			/* a child holding a network namespace, or 0 */
 	int ns_ctl;			/* its control pipe (closing it ends the child) */
 };
@@ -462,7 +462,7 @@ FIXTURE_TEARDOWN(tap)
 	int status;
 
 	/* The bridge (and veth) first: its ports are our units. */
-	for (int i = 0; i < MAX_LINKS; i++) {
+	for (int i = 0; i < MAX_FOREIGN; i++) {
 		if (self->links[i][0])
 			del_link(self->links[i]);
 	}
@@ -539,7 +539,7 @@ static void close_unit(FIXTURE_DATA(tap) *self, int fd)
 /* Has the teardown delete link `name` (a bridge, a veth). */
 static void track_link(FIXTURE_DATA(tap) *self, const char *name)
 {
-	for (int i = 0; i < MAX_LINKS; i++) {
+	for (int i = 0; i < MAX_FOREIGN; i++) {
 		if (!self->links[i][0]) {
 			snprintf(self->links[i], IFNAMSIZ, "%s", name);
 			return;
@@ -559,7 +559,7 @@ TEST_F(tap, clone_creates_unit)
 	snprintf(path, sizeof(path), "/dev/%s", self->name);
 	ASSERT_EQ(0, stat(path, &st)) TH_LOG("%s: %s", path, strerror(errno));
 	EXPECT_TRUE(S_ISCHR(st.st_mode));
-	EXPECT_LT(0U, if_nametoindex(self->name));
+	EXPECT_LT(0U, link_index(self->name));
 	flags = if_flags(self->name);
 	ASSERT_LE(0, flags) TH_LOG("SIOCGIFFLAGS %s: %s", self->name, strerror(-flags));
 	EXPECT_EQ(0, flags & IFF_UP) TH_LOG("a new tap must be down (tap_up_on_open=0)");
@@ -584,7 +584,7 @@ TEST_F(tap, lowest_free_unit)
 	self->fd = -1;
 	snprintf(path, sizeof(path), "/dev/%s", self->name);
 	EXPECT_EQ(-1, stat(path, &st));
-	EXPECT_EQ(0U, if_nametoindex(self->name));
+	EXPECT_EQ(0U, link_index(self->name));
 	EXPECT_EQ(first, lowest_free_unit("tap"));
 	fd3 = open_unit(self, "/dev/tap", true, name3);
 	ASSERT_LE(0, fd3) TH_LOG("third open: %s", strerror(-fd3));
@@ -602,7 +602,7 @@ TEST_F_TIMEOUT(tap, clone_skips_taken_names, 60)
 	snprintf(taken, sizeof(taken), "tap%d", k);
 	ASSERT_EQ(0, ip("link add %s type bridge", taken));
 	track_link(self, taken);
-	ASSERT_LT(0U, if_nametoindex(taken));
+	ASSERT_LT(0U, link_index(taken));
 	expect = lowest_free_unit("tap");
 	ASSERT_NE(k, expect);
 	fd = open_unit(self, "/dev/tap", true, name);
@@ -637,7 +637,7 @@ TEST_F(tap, units_persist)
 	close_unit(self, fd);
 	snprintf(path, sizeof(path), "/dev/%s", name);
 	EXPECT_EQ(0, stat(path, &st)) TH_LOG("%s gone after close", path);
-	EXPECT_LT(0U, if_nametoindex(name)) TH_LOG("%s gone after close", name);
+	EXPECT_LT(0U, link_index(name)) TH_LOG("%s gone after close", name);
 
 	fd = open_unit(self, path, false, name2);
 	ASSERT_LE(0, fd) TH_LOG("reopen %s: %s", path, strerror(-fd));
@@ -648,7 +648,7 @@ TEST_F(tap, units_persist)
 	close_unit(self, fd);
 	EXPECT_EQ(-1, stat(path, &st));
 	EXPECT_EQ(ENOENT, errno);
-	EXPECT_EQ(0U, if_nametoindex(name));
+	EXPECT_EQ(0U, link_index(name));
 }
 
 /*
@@ -1531,7 +1531,7 @@ TEST_F(tap, vmnet_clone)
 	snprintf(path, sizeof(path), "/dev/%s", name);
 	ASSERT_EQ(0, stat(path, &st)) TH_LOG("%s: %s", path, strerror(errno));
 	EXPECT_TRUE(S_ISCHR(st.st_mode));
-	EXPECT_LT(0U, if_nametoindex(name));
+	EXPECT_LT(0U, link_index(name));
 	EXPECT_EQ(1, sys_val(name, "type"));
 	EXPECT_EQ(1500, sys_val(name, "mtu"));
 	flags = if_flags(name);
@@ -1546,7 +1546,7 @@ TEST_F(tap, vmnet_clone)
 	EXPECT_EQ(1, get_int(fd, TAPGTRANSIENT));
 	close_unit(self, fd);
 	EXPECT_FALSE(node_exists(name));
-	EXPECT_EQ(0U, if_nametoindex(name));
+	EXPECT_EQ(0U, link_index(name));
 }
 
 /*

@@ -241,7 +241,7 @@ TEST_F(tun, clone_creates_unit)
 	snprintf(path, sizeof(path), "/dev/%s", self->name);
 	ASSERT_EQ(0, stat(path, &st)) TH_LOG("%s: %s", path, strerror(errno));
 	EXPECT_TRUE(S_ISCHR(st.st_mode));
-	EXPECT_LT(0U, if_nametoindex(self->name));
+	EXPECT_LT(0U, link_index(self->name));
 	flags = if_flags(self->name);
 	ASSERT_LE(0, flags) TH_LOG("SIOCGIFFLAGS %s: %s", self->name, strerror(-flags));
 	EXPECT_EQ(0, flags & IFF_UP) TH_LOG("a new unit must be down");
@@ -267,7 +267,7 @@ TEST_F(tun, lowest_free_unit)
 	self->fd = -1;
 	snprintf(path, sizeof(path), "/dev/%s", self->name);
 	EXPECT_EQ(-1, stat(path, &st));
-	EXPECT_EQ(0U, if_nametoindex(self->name));
+	EXPECT_EQ(0U, link_index(self->name));
 	EXPECT_EQ(first, lowest_free_unit("tun"));
 	fd3 = open_unit(self, "/dev/tun", true, name3);
 	ASSERT_LE(0, fd3) TH_LOG("third open: %s", strerror(-fd3));
@@ -288,7 +288,7 @@ TEST_F_TIMEOUT(tun, clone_skips_taken_names, 60)
 	    ip_quiet("link add %s type bridge", taken))
 		SKIP(return, "cannot create an interface %s (dummy, tun, bridge)", taken);
 	memcpy(self->link, taken, IFNAMSIZ);
-	ASSERT_LT(0U, if_nametoindex(taken));
+	ASSERT_LT(0U, link_index(taken));
 	expect = lowest_free_unit("tun");
 	fd = open_unit(self, "/dev/tun", true, name);
 	ASSERT_LE(0, fd) TH_LOG("open: %s", strerror(-fd));
@@ -324,7 +324,7 @@ static int netns_child(int wfd, int rfd)
 	else {
 		memcpy(r.name, ifr.ifr_name, IFNAMSIZ);
 		r.name[IFNAMSIZ - 1] = 0;
-		r.ifindex = if_nametoindex(r.name);
+		r.ifindex = link_index(r.name);
 	}
 	if (write(wfd, &r, sizeof(r)) != sizeof(r))
 		return 1;
@@ -368,7 +368,7 @@ TEST_F(tun, clone_in_netns)
 		if (!strcmp(i->if_name, r.name))
 			had = i->if_index;
 	}
-	EXPECT_EQ(had, if_nametoindex(r.name)) TH_LOG("%s showed up in the parent's netns", r.name);
+	EXPECT_EQ(had, link_index(r.name)) TH_LOG("%s showed up in the parent's netns", r.name);
 	if_freenameindex(before);
 	ASSERT_EQ(1, write(to_child[1], "x", 1));
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
@@ -430,7 +430,7 @@ TEST_F(tun, units_persist)
 	close_unit(self, fd);
 	snprintf(path, sizeof(path), "/dev/%s", name);
 	EXPECT_EQ(0, stat(path, &st)) TH_LOG("%s gone after close", path);
-	EXPECT_LT(0U, if_nametoindex(name)) TH_LOG("%s gone after close", name);
+	EXPECT_LT(0U, link_index(name)) TH_LOG("%s gone after close", name);
 
 	fd = open_unit(self, path, false, name2);
 	ASSERT_LE(0, fd) TH_LOG("reopen %s: %s", path, strerror(-fd));
@@ -441,7 +441,7 @@ TEST_F(tun, units_persist)
 	close_unit(self, fd);
 	EXPECT_EQ(-1, stat(path, &st));
 	EXPECT_EQ(ENOENT, errno);
-	EXPECT_EQ(0U, if_nametoindex(name));
+	EXPECT_EQ(0U, link_index(name));
 }
 
 /*
