@@ -35,8 +35,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/capability.h>
-#include <linux/netlink.h>
-#include <linux/rtnetlink.h>
+
+#include "netlink.h"		/* link_index() */
 
 /* ---- Children and capabilities ------------------------------------------------------------ */
 
@@ -304,53 +304,6 @@ static long long stat_val(const char *ifname, const char *counter)
 
 	snprintf(attr, sizeof(attr), "statistics/%s", counter);
 	return sys_val(ifname, attr);
-}
-
-/*
- * The index of interface `name` in this network namespace, or 0 if there is none (rtnetlink's
- * RTM_GETLINK). Not if_nametoindex(): its SIOCGIFINDEX makes the kernel try to load a module
- * for a name it does not know (dev_load(): modprobe "netdev-NAME", then "NAME", when the caller
- * has CAP_NET_ADMIN), two runs of modprobe per absent name, half a second under TCG.
- */
-__attribute__((unused))
-static unsigned int link_index(const char *name)
-{
-	struct {
-		struct nlmsghdr nh;
-		struct ifinfomsg ifi;
-		char attrs[RTA_SPACE(IFNAMSIZ)];
-	} req;
-	char buf[1024] __attribute__((aligned(8)));
-	struct nlmsghdr *nh = (struct nlmsghdr *)buf;
-	struct rtattr *rta;
-	size_t len = strlen(name) + 1;
-	unsigned int index = 0;
-	ssize_t n;
-	int fd;
-
-	if (len > IFNAMSIZ)
-		return 0;
-	memset(&req, 0, sizeof(req));
-	req.nh.nlmsg_type = RTM_GETLINK;
-	req.nh.nlmsg_flags = NLM_F_REQUEST;
-	req.ifi.ifi_family = AF_UNSPEC;
-	rta = (struct rtattr *)req.attrs;
-	rta->rta_type = IFLA_IFNAME;
-	rta->rta_len = RTA_LENGTH(len);
-	memcpy(RTA_DATA(rta), name, len);
-	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.ifi)) + RTA_ALIGN(rta->rta_len);
-	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-	if (fd < 0)
-		return 0;
-	/* The answer is the whole link message; its head is all we need (MSG_TRUNC). */
-	if (send(fd, &req, req.nh.nlmsg_len, 0) >= 0) {
-		n = recv(fd, buf, sizeof(buf), MSG_TRUNC);
-		if (n >= (ssize_t)NLMSG_LENGTH(sizeof(struct ifinfomsg)) &&
-		    nh->nlmsg_type == RTM_NEWLINK)
-			index = (unsigned int)((struct ifinfomsg *)NLMSG_DATA(nh))->ifi_index;
-	}
-	close(fd);
-	return index;
 }
 
 /* The interface's flags (SIOCGIFFLAGS on an AF_INET socket), or -errno. */
