@@ -624,14 +624,15 @@ impl Unit {
         }
         let queued = {
             let mut io = self.io.lock();
-            if !io.open && !keep {
+            let framed = if !io.open && !keep {
                 // Not open (FreeBSD: EHOSTDOWN, or junked by `tunstart_l2`).
-                Err((Loss::TxClosed, skb))
-            } else if let Err(loss) = if l3 {
+                Err(Loss::TxClosed)
+            } else if l3 {
                 frame_l3(&mut skb, io.ifhead, io.lmode)
             } else {
                 Ok(())
-            } {
+            };
+            if let Err(loss) = framed {
                 Err((loss, skb))
             } else {
                 io.queue.push(skb);
@@ -1077,7 +1078,6 @@ impl Unit {
     }
 }
 
-/// Prepends the destination as a Linux `sockaddr_in`/`sockaddr_in6` (`TUNSLMODE`).
 /// Frames a packet for a tun's reader: the address family (`TUNSIFHEAD`) or the destination
 /// address (`TUNSLMODE`) before it, or nothing.
 fn frame_l3(skb: &mut Skb, ifhead: bool, lmode: bool) -> core::result::Result<(), Loss> {
@@ -1095,6 +1095,7 @@ fn frame_l3(skb: &mut Skb, ifhead: bool, lmode: bool) -> core::result::Result<()
     Ok(())
 }
 
+/// Prepends the destination as a Linux `sockaddr_in`/`sockaddr_in6` (`TUNSLMODE`).
 fn frame_lmode(skb: &mut Skb, family: u32) -> Result {
     if family == AF_INET {
         // struct sockaddr_in: family, port 0, address, 8 bytes of zero.

@@ -51,7 +51,7 @@
 
 /* ---- Helpers ------------------------------------------------------------------------------ */
 
-/* link_index() (see common.h), as an int. */
+/* link_index() (see netlink.h), as an int. */
 static int ifindex(const char *name)
 {
 	return (int)link_index(name);
