@@ -5,9 +5,16 @@
 #   make                  build tuntap_rs.ko against KDIR (default: the cached debug kernel,
 #                         built first if missing)
 #   make KDIR=/path       build against your own Rust-enabled kernel build tree
-#   make run              install what is missing, build, boot a VM with the module loaded
-#   make check            the same set-up, then the whole selftest suite in the VM
-#   make check TESTS="module -t cloning_nodes"   one program, one test
+#   make stock            build tuntap_rs.ko for Debian's stock kernel (STOCK_RELEASE, default
+#                         7.3.4+deb13-amd64): Debian's rustc in a trixie root, the kernel's Rust
+#                         metadata rebuilt and cached once; prints the module's path
+#   make run              install what is missing, build, boot a VM with the module loaded and
+#                         run a live BSD tunnel: on Debian's stock kernel (KERNEL=stock, the
+#                         default) or the debug kernel (KERNEL=debug)
+#   make check            the test tier CI runs: every program on the debug and the stock kernel,
+#                         long loops shortened, host checks; per-stage times
+#   make check TESTS="module -t cloning_nodes"   one program, one test (KERNELS="debug stock")
+#   make soak             the long tier: 10 000 create-to-destroy cycles, every fault site
 #   make clippy           build with CLIPPY=1 (warnings are errors)
 #   make fmt-check        rustfmt --check with the kernel's .rustfmt.toml
 #   make rust-analyzer    write rust-project.json for editors
@@ -38,7 +45,7 @@ endif
 RUST_SOURCES := tuntap_rs.rs cdev.rs netdev.rs clone.rs unit.rs sys.rs
 KBUILD_ARGS = -C $(KDIR) M=$(TOP) RUST_LIB_SRC=$(RUST_LIB_SRC)
 
-.PHONY: bench all modules clippy fmt-check fmt rust-analyzer modules_install install setup selftests examples run check clean
+.PHONY: stock soak bench all modules clippy fmt-check fmt rust-analyzer modules_install install setup selftests examples run check clean
 
 all: modules
 
@@ -86,17 +93,34 @@ selftests:
 examples:
 	$(MAKE) -C examples
 
-# run and check: set-up, kernel (built or reused), module, then the VM. The kernel tree is
-# looked up by the shell at run time, after setup.sh has installed what kernel.sh needs.
+# Debian's stock kernel: scripts/stock.sh (trixie root, Rust metadata, module), cached.
+STOCK_RELEASE ?= 7.3.4+deb13-amd64
+stock:
+	$(SCRIPTS)/stock.sh --release $(STOCK_RELEASE)
+
+# run: set-up, then the stock kernel (its module, image and modules; no kernel build) or the
+# debug kernel (built once), then the demo in the VM. Paths are looked up by the shell at run
+# time, after setup.sh has installed what the scripts need.
+KERNEL ?= stock
 run:
 	$(SCRIPTS)/setup.sh
+ifeq ($(KERNEL),stock)
+	ko=$$($(SCRIPTS)/stock.sh --release $(STOCK_RELEASE)) && img=$$($(SCRIPTS)/stock-image.sh $(STOCK_RELEASE)) && \
+		$(MAKE) examples && $(SCRIPTS)/vm --image $$img --module $$ko -- $(SCRIPTS)/demo.sh
+else ifeq ($(KERNEL),debug)
 	kdir=$$($(KDIR_CMD)) && $(MAKE) KDIR=$$kdir modules examples && \
 		$(SCRIPTS)/vm --kdir $$kdir -- $(SCRIPTS)/demo.sh
+else
+	@echo "KERNEL must be stock or debug" >&2; exit 1
+endif
 
+# The test tiers (scripts/check.sh runs every stage, set-up included, and times each).
+KERNELS ?= debug stock
 check:
-	$(SCRIPTS)/setup.sh
-	kdir=$$($(KDIR_CMD)) && $(MAKE) KDIR=$$kdir modules selftests examples && \
-		$(SCRIPTS)/check.sh $$kdir $(TESTS)
+	$(SCRIPTS)/check.sh --tier check --kernels "$(KERNELS)" $(TESTS)
+
+soak:
+	$(SCRIPTS)/check.sh --tier soak --kernels "$(KERNELS)" $(TESTS)
 
 # The benchmark: release kernel, the module built for it in a copy under bench/out (kbuild keeps
 # one build per source directory, and ours is built for the debug kernel), one VM boot with two

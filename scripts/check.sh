@@ -1,54 +1,194 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Run the selftest suite in the VM and print the final `N passed, N failed` line. The guest
-# console counts as one more test: it passes only when it shows no kernel splat, no kmemleak
-# report, and the VM did not time out. A whole run (no arguments) adds the host checks.
-#   scripts/check.sh KDIR [run.sh arguments]
+# The test tiers (`make check`, `make soak`): every stage from set-up to the last VM, each timed,
+# and the final `N passed, N failed` line.
+#
+#   scripts/check.sh [--tier check|soak] [--kernels "debug stock"] [PROG [kselftest args...]]
+#
+# Stages: set-up (scripts/setup.sh); the debug kernel (scripts/kernel.sh debug, built once and
+# cached); the module, selftests and examples for it; the stock kernel's module (scripts/stock.sh:
+# trixie root, Rust metadata, tuntap_rs.ko) and image (scripts/stock-image.sh); the stock host
+# checks (scripts/stock-test.sh: the wrong-compiler refusal, DKMS in the trixie root, signing);
+# the suite in the debug kernel's VM; the DKMS-built module and then the suite in the stock
+# kernel's VM; the host checks (scripts/install-test.sh, scripts/dkms-test.sh).
+#
+# Tiers (Documentation/tuntap_rs.rst, "Test tiers"):
+#   check  every program on both kernels, long loops shortened: 1 000 create-to-destroy cycles,
+#          fault sweeps trying every 3rd site from a rotating start (every site over 3 runs)
+#   soak   10 000 cycles and every fault site, on both kernels
+# A run of one program (PROG) skips the host checks; --kernels picks the kernels (both default).
+# Each guest console is kept (vm-console.log, vm-console-stock.log) and must show no splat.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
-kdir=$1
-shift
-log="$top/vm-console.log"
-# The whole suite takes about 30 minutes under TCG; the VM gets 60 (CI allows 90 in all).
-"$here/vm" --kdir "$kdir" --kmemleak --timeout 3600 --log "$log" -- "$top/selftests/run.sh" "$@"
-vm_status=$?
-line=$(grep -E '^selftests: [0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
-if [ -z "$line" ]; then
-	echo "check: the guest printed no selftest summary (see $log)"
-	pass=0 fail=1
+. "$here/lib.sh"
+
+tier=check kernels="debug stock"
+release=${STOCK_RELEASE:-7.3.4+deb13-amd64}
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--tier) tier=$2; shift 2 ;;
+	--kernels) kernels=$2; shift 2 ;;
+	*) break ;;
+	esac
+done
+case "$tier" in check | soak) ;; *) die "unknown tier '$tier' (check or soak)" ;; esac
+whole=1
+[ $# -eq 0 ] || whole=0
+want() { case " $kernels " in *" $1 "*) return 0 ;; esac; return 1; }
+
+# What the guest's programs read (selftests/stress.c, selftests/faults.c).
+if [ "$tier" = soak ]; then
+	guest_env=(STRESS_CYCLES=10000 FAULTS_STRIDE=1)
+	vm_timeout=14400
 else
-	pass=$(echo "$line" | sed -E 's/^selftests: ([0-9]+) passed.*/\1/')
-	fail=$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
+	# A rotating start, so that three runs together try every site.
+	guest_env=(STRESS_CYCLES=1000 FAULTS_STRIDE=3 FAULTS_OFFSET=$(( $(date +%s) / 86400 % 3 )))
+	vm_timeout=2400
 fi
-# The console verdict: scripts/vm fails on a splat, a timeout or a failing command; only the
-# first two are not already counted by the selftests themselves.
-if [ "$vm_status" != 0 ] && [ "$fail" = 0 ]; then
-	echo "not ok - guest console (splat, kmemleak report or timeout; see $log)"
-	fail=$((fail + 1))
-elif grep -qE 'RIP:|Call Trace:|BUG:|WARNING:|ref_tracker:|blocked for more than|unreferenced object|Kernel panic' "$log"; then
-	echo "not ok - guest console (see $log)"
-	fail=$((fail + 1))
-else
-	echo "ok - guest console clean"
-	pass=$((pass + 1))
-fi
-# The host checks (no VM): make install into a scratch root, the man page lint, dkms build.
-# Only for a whole run, not for one program or test.
-if [ $# -eq 0 ]; then
-	for script in install-test.sh dkms-test.sh; do
-		out=$("$here/$script" "$kdir" 2>&1)
-		echo "$out"
-		line=$(echo "$out" | grep -E '^host checks: [0-9]+ passed, [0-9]+ failed' | tail -n 1)
-		if [ -z "$line" ]; then
-			echo "not ok - $script printed no summary"
-			fail=$((fail + 1))
-			continue
-		fi
-		pass=$((pass + $(echo "$line" | sed -E 's/^host checks: ([0-9]+) passed.*/\1/')))
-		fail=$((fail + $(echo "$line" | sed -E 's/.* ([0-9]+) failed/\1/')))
+
+pass=0 fail=0
+stages=()
+t_all=$SECONDS
+# stage NAME COMMAND...: runs it, times it, records the time; returns its status.
+stage() {
+	local name=$1 t=$SECONDS rc
+	shift
+	step "stage: $name"
+	"$@"
+	rc=$?
+	stages+=("$(printf '%-34s %5d s%s' "$name" $((SECONDS - t)) "$([ "$rc" = 0 ] || echo '  (failed)')")")
+	step "stage: $name done in $((SECONDS - t)) s (status $rc)"
+	return "$rc"
+}
+# count LABEL SUMMARY_LINE: adds "N passed, N failed" from a summary to the totals.
+declare -A counts
+count() {
+	local label=$1 line=$2 p f
+	p=$(echo "$line" | grep -oE '[0-9]+ passed' | head -n 1 | cut -d' ' -f1)
+	f=$(echo "$line" | grep -oE '[0-9]+ failed' | head -n 1 | cut -d' ' -f1)
+	[ -n "$p" ] || p=0
+	[ -n "$f" ] || f=1
+	counts[$label]="$p passed, $f failed"
+	pass=$((pass + p)) fail=$((fail + f))
+}
+report() {
+	echo
+	echo "== stage times ($tier tier) =="
+	printf '%s\n' "${stages[@]}"
+	printf '%-34s %5d s\n' "total" $((SECONDS - t_all))
+	for label in "debug kernel" "stock kernel" "host checks"; do
+		[ -n "${counts[$label]:-}" ] && echo "$label: ${counts[$label]}"
 	done
+	echo "$pass passed, $fail failed"
+	[ "$fail" = 0 ]
+	exit
+}
+
+# The suite in one VM; counts its programs' results plus the console's verdict.
+# suite LABEL LOG VM_ARGS... -- COMMAND...
+suite() {
+	local label=$1 log=$2 vm_status line p f
+	shift 2
+	"$here/vm" --timeout "$vm_timeout" --log "$log" "$@"
+	vm_status=$?
+	line=$(grep -E '^selftests: [0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+	if [ -z "$line" ]; then
+		echo "not ok - $label: the guest printed no selftest summary (see $log)"
+		p=0 f=1
+	else
+		p=$(echo "$line" | sed -E 's/^selftests: ([0-9]+) passed.*/\1/')
+		f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
+	fi
+	# The console: scripts/vm fails on a splat, a timeout or a failing command; the first two
+	# are not already counted by the programs themselves.
+	if { [ "$vm_status" != 0 ] && [ "$f" = 0 ]; } ||
+		grep -qE 'RIP:|Call Trace:|BUG:|WARNING:|ref_tracker:|blocked for more than|unreferenced object|Kernel panic' "$log"; then
+		echo "not ok - $label: guest console (splat, kmemleak report or timeout; see $log)"
+		f=$((f + 1))
+	else
+		echo "ok - $label: guest console clean"
+		p=$((p + 1))
+	fi
+	count "$label" "$p passed, $f failed"
+	[ "$f" = 0 ]
+}
+
+stage "set-up (scripts/setup.sh)" "$here/setup.sh" || { count "host checks" "0 passed, 1 failed"; report; }
+
+# The debug kernel, always: it also provides the selftests' kselftest_harness.h and lib.mk, and
+# the tree the host checks build against.
+kdir=""
+if true; then
+	kdir_file=$(mktemp)
+	stage "debug kernel (scripts/kernel.sh)" sh -c "'$here/kernel.sh' debug >'$kdir_file'" &&
+		kdir=$(cat "$kdir_file")
+	rm -f "$kdir_file"
+	[ -n "$kdir" ] || { count "debug kernel" "0 passed, 1 failed"; report; }
+	stage "build: module, selftests, examples" make -s -C "$top" KDIR="$kdir" modules selftests examples ||
+		{ count "debug kernel" "0 passed, 1 failed"; report; }
 fi
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+
+stock_ko="" stock_img=""
+if want stock; then
+	ko_file=$(mktemp) img_file=$(mktemp)
+	stage "stock: root, Rust metadata, module" sh -c "'$here/stock.sh' --release '$release' >'$ko_file'" &&
+		stock_ko=$(cat "$ko_file")
+	stage "stock: Debian's image and modules" sh -c "'$here/stock-image.sh' '$release' >'$img_file'" &&
+		stock_img=$(cat "$img_file")
+	rm -f "$ko_file" "$img_file"
+	if [ -z "$stock_ko" ] || [ -z "$stock_img" ]; then
+		count "stock kernel" "0 passed, 1 failed"
+		kernels=${kernels/stock/}
+	fi
+fi
+if want stock && [ "$whole" = 1 ]; then
+	out=$(mktemp)
+	stage "stock: refusal, DKMS, signing" sh -c "'$here/stock-test.sh' '$release' >'$out' 2>&1"
+	cat "$out"
+	count "stock host checks" "$(grep -E '^host checks: [0-9]+ passed' "$out" | tail -n 1)"
+	rm -f "$out"
+fi
+
+if want debug; then
+	stage "VM: suite on the debug kernel" suite "debug kernel" "$top/vm-console.log" --kdir "$kdir" --kmemleak \
+		-- env "${guest_env[@]}" "$top/selftests/run.sh" "$@"
+fi
+if want stock; then
+	dkms_ko=$top/out/stock/$release/dkms/tuntap_rs.ko
+	if [ "$whole" = 1 ] && [ -f "$dkms_ko" ]; then
+		# The module that DKMS built (and signed) loads into the stock kernel and works.
+		stage "VM: DKMS module on the stock kernel" suite "stock kernel" "$top/vm-console-stock-dkms.log" \
+			--image "$stock_img" --module "$dkms_ko" -- "$top/selftests/run.sh" module
+		dkms_counts=${counts["stock kernel"]}
+	fi
+	stage "VM: suite on the stock kernel" suite "stock kernel" "$top/vm-console-stock.log" --image "$stock_img" \
+		--module "$stock_ko" -- env "${guest_env[@]}" "$top/selftests/run.sh" "$@"
+	if [ -n "${dkms_counts:-}" ]; then
+		# Both stock runs under one label.
+		p=$(( $(echo "$dkms_counts" | cut -d' ' -f1) + $(echo "${counts["stock kernel"]}" | cut -d' ' -f1) ))
+		f=$(( $(echo "$dkms_counts" | cut -d' ' -f3) + $(echo "${counts["stock kernel"]}" | cut -d' ' -f3) ))
+		counts["stock kernel"]="$p passed, $f failed"
+	fi
+fi
+
+if [ "$whole" = 1 ] && [ -n "$kdir" ]; then
+	for script in install-test.sh dkms-test.sh; do
+		out=$(mktemp)
+		stage "host: $script" sh -c "'$here/$script' '$kdir' >'$out' 2>&1"
+		cat "$out"
+		count "host $script" "$(grep -E '^host checks: [0-9]+ passed' "$out" | tail -n 1)"
+		rm -f "$out"
+	done
+	# The stock host checks and these under one label.
+	p=0 f=0
+	for label in "stock host checks" "host install-test.sh" "host dkms-test.sh"; do
+		[ -n "${counts[$label]:-}" ] || continue
+		p=$((p + $(echo "${counts[$label]}" | cut -d' ' -f1)))
+		f=$((f + $(echo "${counts[$label]}" | cut -d' ' -f3)))
+		unset "counts[$label]"
+	done
+	counts["host checks"]="$p passed, $f failed"
+fi
+report

@@ -9,7 +9,10 @@ die() { printf '[tuntap_rs] FAILED: %s\n' "$*" >&2; exit 1; }
 : "${RUST_LIB_SRC:=/usr/lib/rustlib/src/rust/library}"
 # The built kernel trees live here, outside the repository, one per kernel version + config hash.
 : "${TUNTAP_CACHE:=/var/cache/tuntap_rs}"
-export CARGO_HOME RUST_LIB_SRC TUNTAP_CACHE
+# Prebuilt kernel images and their modules, unpacked for the VM. Not under /var/cache: virtme-ng
+# hides the host's /var/cache from the guest, which must read the modules.
+: "${TUNTAP_IMAGES:=/var/lib/tuntap_rs/images}"
+export CARGO_HOME RUST_LIB_SRC TUNTAP_CACHE TUNTAP_IMAGES
 export PATH="$CARGO_HOME/bin:$PATH"
 
 libclang_dir() {

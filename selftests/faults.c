@@ -46,7 +46,9 @@
  * `cache-filter` N, fail_page_alloc `min-order` 0 and `ignore-gfp-highmem` N.
  *
  * Environment: FAULTS_MAX_NTH (default 4000): a sweep still reaching fault sites at that N
- * fails. FAULTS_STRIDE (default 1): try only every k-th site, for a quicker run.
+ * fails. FAULTS_STRIDE (default 1): past the first 16 sites, try only every k-th, for a quicker
+ * run; FAULTS_OFFSET (default 0) shifts which ones, so that k runs with offsets 0..k-1 together
+ * try every site (`make check` rotates it daily; `make soak` tries every site).
  * FAULTS_BUDGET_MS (default 0, no limit): after a sweep has run that long, try every fourth
  * site only, after as long again every 16th, and so on.
  * FAULTS_IGNORE_HIGHMEM=1: leave __GFP_HIGHMEM page allocations alone (percpu and vmalloc pages,
@@ -302,7 +304,7 @@ FIXTURE(faults) {
 	struct knob knobs[MAX_KNOBS];	/* debugfs settings changed, with their old values */
 	int nknobs;
 	int links, nodes;		/* the variant's interfaces and nodes before the test */
-	unsigned int max_nth, stride;
+	unsigned int max_nth, stride, offset;
 	int fd;				/* the unit the test works on (transient), or -1 */
 	char name[IFNAMSIZ];		/* its interface */
 	uint8_t mac[ETH_ALEN];		/* its MAC (tap, vmnet) */
@@ -448,6 +450,7 @@ FIXTURE_SETUP(faults)
 	self->stride = env_uint("FAULTS_STRIDE", 1);
 	if (!self->stride)
 		self->stride = 1;
+	self->offset = env_uint("FAULTS_OFFSET", 0) % self->stride;
 	self->links = count_units("/sys/class/net", variant->prefix);
 	self->nodes = count_units("/dev", variant->prefix);
 	ASSERT_LE(0, self->links);
@@ -625,7 +628,22 @@ static void print_errnos(const char *op, const unsigned int *hist)
 		ksft_print_msg("faults: %s: errnos: %s\n", op, line);
 }
 
-/* Runs `op` with fault site 1, 1 + stride, ... failed, until it gets through without. */
+/* Sites 1 to FULL_SITES are always tried, whatever the stride: the driver's own allocations come
+ * first, and the small operations have fewer sites than that. */
+#define FULL_SITES	16
+
+/* The site after n: every one up to FULL_SITES, then FULL_SITES + 1 + offset, then every
+ * stride-th. */
+static unsigned int next_site(unsigned int n, unsigned int stride, unsigned int offset)
+{
+	if (n < FULL_SITES || stride == 1)
+		return n + 1;
+	if (n == FULL_SITES)
+		return n + 1 + offset % stride;
+	return n + stride;
+}
+
+/* Runs `op` with its fault sites failed in turn (next_site()), until it gets through without. */
 static void sweep(struct __test_metadata *_metadata, struct ctx *c, const struct op *op)
 {
 	FIXTURE_DATA(faults) *self = c->self;
@@ -642,7 +660,7 @@ static void sweep(struct __test_metadata *_metadata, struct ctx *c, const struct
 	 * operation's start (the driver's own allocations come first) are all tried, the long tail
 	 * of the kernel's registration is sampled, and the run stays bounded.
 	 */
-	for (n = 1;; n += stride) {
+	for (n = 1;; n = next_site(n, stride, self->offset)) {
 		if (budget && now_ms() - lap > budget) {
 			if (!full_until)
 				full_until = n;
@@ -691,8 +709,8 @@ static void sweep(struct __test_metadata *_metadata, struct ctx *c, const struct
 			break;
 	}
 	ksft_print_msg("faults: %s: %u sites injected, %u failed cleanly, %u succeeded anyway; "
-		       "%u sites in all, every %u-th tried up to %u, then every %u-th\n",
-		       op->name, injected, clean, anyway, n, self->stride,
+		       "%u sites in all, every %u-th (offset %u) tried up to %u, then every %u-th\n",
+		       op->name, injected, clean, anyway, n, self->stride, self->offset,
 		       full_until ? full_until : n, stride);
 	print_errnos(op->name, hist);
 	EXPECT_LT(0U, injected) TH_LOG("%s: no fault site reached: does fail-nth work?", op->name);
