@@ -64,19 +64,18 @@ need() {
 	for p in "$@"; do installed "$p" || missing+=("$p"); done
 	[ ${#missing[@]} -eq 0 ] && return 0
 	[ "$install" = 1 ] || die "missing Debian packages: ${missing[*]} (apt-get install ${suite[*]} ${missing[*]})"
+	apt_install "${suite[@]}" "${missing[@]}"
+}
+# apt_install ARGS...: apt-get install, after one apt-get update per run.
+apt_install() {
 	if [ "$apt_updated" = 0 ]; then
 		step "apt-get update"
 		apt-get update -qq >&2 || die "apt-get update failed"
 		apt_updated=1
 	fi
-	step "apt-get install ${suite[*]} ${missing[*]}"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${suite[@]}" "${missing[@]}" >&2 ||
-		die "cannot install ${missing[*]}"
-}
-
-# A suite that has the package, for packages that only backports carries.
-suite_of() {
-	apt-cache policy "$1" 2>/dev/null | awk '/^ +[0-9]+ / && $0 ~ /backports/ { print "trixie-backports"; exit }'
+	step "apt-get install $*"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >&2 ||
+		die "apt-get install $* failed"
 }
 
 conf() { sed -n "s/^$1=\"\\{0,1\\}\\([^\"]*\\)\"\\{0,1\\}\$/\\1/p" "$hdr/.config"; }
@@ -96,7 +95,13 @@ cc=${cc_text%% *}
 gcc_pkg=$(echo "$cc" | sed -E 's/^.*-(gcc-[0-9]+)$/\1/')
 need rustc rust-src bindgen libclang-dev "$gcc_pkg" make flex bison bc libelf-dev libssl-dev openssl \
 	pkg-config dwarves cpio xz-utils rsync kmod python3
-need -t trixie-backports "linux-source-$series"
+# The source must be the headers' own version: both come from Debian's linux source package.
+hdr_ver=$(dpkg-query -W -f='${Version}' "$headers_pkg")
+src_ver=$(dpkg-query -W -f='${Version}' "linux-source-$series" 2>/dev/null || true)
+if [ "$src_ver" != "$hdr_ver" ]; then
+	[ "$install" = 1 ] || die "linux-source-$series is '${src_ver:-not installed}', the headers are $hdr_ver: apt-get install linux-source-$series=$hdr_ver"
+	apt_install --allow-downgrades "linux-source-$series=$hdr_ver"
+fi
 
 # 2. The compilers must be the kernel's, to the letter.
 have_rustc=$("$rustc" --version 2>/dev/null || echo "(no $rustc)")
@@ -119,7 +124,6 @@ but this bindgen ($(command -v "$bindgen" || echo "$bindgen")) is
 fi
 step "compilers match $release: $have_rustc; $have_bindgen; $cc_text"
 
-hdr_ver=$(dpkg-query -W -f='${Version}' "$headers_pkg")
 hash=$( { echo "recipe=$recipe $headers_pkg=$hdr_ver"; echo "$want_rustc"; echo "$want_bindgen"; } | sha256sum | cut -c1-12)
 kdir=$stock_cache/$release-$hash
 rust_lib_src=$("$rustc" --print sysroot)/lib/rustlib/src/rust/library

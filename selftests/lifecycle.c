@@ -847,21 +847,21 @@ TEST_F_TIMEOUT(life, netns_move_then_delete, 180)
 			_exit(2);
 		_exit(0);
 	}
-	usleep(100000);
 	snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
-	nsfd = open(path, O_RDONLY | O_CLOEXEC);
-	ASSERT_LE(0, nsfd);
-	/* Wait until the child is in its namespace (seconds on a busy TCG host). */
+	/*
+	 * Wait until the child is in its namespace (seconds on a busy TCG host), and take the
+	 * namespace from a file opened after that: one opened before would be ours.
+	 */
 	for (int i = 0;; i++) {
 		struct stat a, b;
 
-		if (stat(path, &a) == 0 && stat("/proc/self/ns/net", &b) == 0 && a.st_ino != b.st_ino)
-			break;
-		ASSERT_GT(1000, i) TH_LOG("the child never entered its own network namespace");
-		close(nsfd);
-		usleep(20000);
 		nsfd = open(path, O_RDONLY | O_CLOEXEC);
 		ASSERT_LE(0, nsfd);
+		if (fstat(nsfd, &a) == 0 && stat("/proc/self/ns/net", &b) == 0 && a.st_ino != b.st_ino)
+			break;
+		close(nsfd);
+		ASSERT_GT(1000, i) TH_LOG("the child never entered its own network namespace");
+		usleep(20000);
 	}
 	ASSERT_EQ(0, link_set_netns(name, nsfd));
 	EXPECT_EQ(0, ifindex(name));
