@@ -5,8 +5,7 @@
 # the trixie-backports apt suite (mirror taken from this machine's own apt sources), the kernel
 # source, a rust-src matching `rustc --version`, kernel build dependencies, QEMU, udev, virtme-ng,
 # libclang and bindgen, virtiofsd for the VM, and mandoc and dkms for the host checks. Every step
-# says what it does; a
-# failing step says which one and why.
+# says what it does; a failing step says which one and why.
 #
 # Prints shell `export` lines for the toolchain environment on stdout when run with --env
 # (used by the Makefile); everything else goes to stderr.

@@ -275,26 +275,6 @@ static void churn_run(struct __test_metadata *_metadata, const char *prefix, con
 	}
 }
 
-TEST(churn_tun)
-{
-	churn_run(_metadata, "tun", "bsdtun", false, false);
-}
-
-TEST(churn_tun_ipv6_up)
-{
-	churn_run(_metadata, "tun", "bsdtun", false, true);
-}
-
-TEST(churn_tap)
-{
-	churn_run(_metadata, "tap", "bsdtap", true, false);
-}
-
-TEST(churn_vmnet)
-{
-	churn_run(_metadata, "vmnet", "bsdvmnet", true, true);
-}
-
 /* ---- Cycles ------------------------------------------------------------------------------------ */
 
 /* A /proc/meminfo field in kB, or -1. */
@@ -676,6 +656,44 @@ TEST(bridge_flood_destroy)
 	close(f.fd);
 	close(fd_b);
 	EXPECT_EQ(0, ip("link del bsdstressbr"));
+}
+
+/*
+ * The churns are a fixture of their own, registered after long_run: the harness runs the global
+ * tests (the bridge flood), then the fixtures in order, so the cycles measure slab growth before
+ * any churn. On Debian's 7.3 kernel the churns leave thousands of skbuff_head_cache and
+ * skbuff_small_head objects counted in use, after the module is gone too (not with slab_debug on
+ * either cache, not on the debug kernel, where kmemleak finds nothing): that would be charged to
+ * the cycles. Documentation/tuntap_rs.rst, "Tests", says what is known of it.
+ */
+FIXTURE(churn) {};
+
+FIXTURE_SETUP(churn)
+{
+}
+
+FIXTURE_TEARDOWN(churn)
+{
+}
+
+TEST_F(churn, tun)
+{
+	churn_run(_metadata, "tun", "bsdtun", false, false);
+}
+
+TEST_F(churn, tun_ipv6_up)
+{
+	churn_run(_metadata, "tun", "bsdtun", false, true);
+}
+
+TEST_F(churn, tap)
+{
+	churn_run(_metadata, "tap", "bsdtap", true, false);
+}
+
+TEST_F(churn, vmnet)
+{
+	churn_run(_metadata, "vmnet", "bsdvmnet", true, true);
 }
 
 TEST_HARNESS_MAIN
