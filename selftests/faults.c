@@ -651,6 +651,7 @@ static void sweep(struct __test_metadata *_metadata, struct ctx *c, const struct
 	unsigned int stride = self->stride, full_until = 0;
 	unsigned long long budget = env_uint("FAULTS_BUDGET_MS", 0), lap = now_ms();
 	const char *bad;
+	char how[96];
 	long ret;
 	int hit, err;
 
@@ -708,10 +709,16 @@ static void sweep(struct __test_metadata *_metadata, struct ctx *c, const struct
 		if (!hit)
 			break;
 	}
+	if (self->stride == 1 && !full_until)
+		snprintf(how, sizeof(how), "every one tried");
+	else if (self->stride == 1)
+		snprintf(how, sizeof(how), "every one up to %u tried, then every %u-th", full_until,
+			 stride);
+	else
+		snprintf(how, sizeof(how), "every one up to %u tried, then every %u-th from %u",
+			 FULL_SITES, stride, FULL_SITES + 1 + self->offset);
 	ksft_print_msg("faults: %s: %u sites injected, %u failed cleanly, %u succeeded anyway; "
-		       "%u sites in all, every %u-th (offset %u) tried up to %u, then every %u-th\n",
-		       op->name, injected, clean, anyway, n, self->stride, self->offset,
-		       full_until ? full_until : n, stride);
+		       "%u sites in all, %s\n", op->name, injected, clean, anyway, n, how);
 	print_errnos(op->name, hist);
 	EXPECT_LT(0U, injected) TH_LOG("%s: no fault site reached: does fail-nth work?", op->name);
 }
