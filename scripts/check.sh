@@ -62,15 +62,16 @@ stage() {
 	step "stage: $name done in $((SECONDS - t)) s (status $rc)"
 	return "$rc"
 }
-# count LABEL SUMMARY_LINE: adds "N passed, N failed" from a summary to the totals.
-declare -A counts
+# count LABEL SUMMARY_LINE: adds "N passed, N failed" from a summary to LABEL's counts and to
+# the totals (a missing summary is one failure).
+declare -A lpass lfail
 count() {
 	local label=$1 line=$2 p f
 	p=$(echo "$line" | grep -oE '[0-9]+ passed' | head -n 1 | cut -d' ' -f1)
 	f=$(echo "$line" | grep -oE '[0-9]+ failed' | head -n 1 | cut -d' ' -f1)
 	[ -n "$p" ] || p=0
 	[ -n "$f" ] || f=1
-	counts[$label]="$p passed, $f failed"
+	lpass[$label]=$(( ${lpass[$label]:-0} + p )) lfail[$label]=$(( ${lfail[$label]:-0} + f ))
 	pass=$((pass + p)) fail=$((fail + f))
 }
 report() {
@@ -79,7 +80,7 @@ report() {
 	printf '%s\n' "${stages[@]}"
 	printf '%-34s %5d s\n' "total" $((SECONDS - t_all))
 	for label in "debug kernel" "stock kernel" "host checks"; do
-		[ -n "${counts[$label]:-}" ] && echo "$label: ${counts[$label]}"
+		[ -n "${lpass[$label]:-}" ] && echo "$label: ${lpass[$label]} passed, ${lfail[$label]} failed"
 	done
 	echo "$pass passed, $fail failed"
 	[ "$fail" = 0 ]
@@ -120,15 +121,13 @@ stage "set-up (scripts/setup.sh)" "$here/setup.sh" || { count "host checks" "0 p
 # The debug kernel, always: it also provides the selftests' kselftest_harness.h and lib.mk, and
 # the tree the host checks build against.
 kdir=""
-if true; then
-	kdir_file=$(mktemp)
-	stage "debug kernel (scripts/kernel.sh)" sh -c "'$here/kernel.sh' debug >'$kdir_file'" &&
-		kdir=$(cat "$kdir_file")
-	rm -f "$kdir_file"
-	[ -n "$kdir" ] || { count "debug kernel" "0 passed, 1 failed"; report; }
-	stage "build: module, selftests, examples" make -s -C "$top" KDIR="$kdir" modules selftests examples ||
-		{ count "debug kernel" "0 passed, 1 failed"; report; }
-fi
+kdir_file=$(mktemp)
+stage "debug kernel (scripts/kernel.sh)" sh -c "'$here/kernel.sh' debug >'$kdir_file'" &&
+	kdir=$(cat "$kdir_file")
+rm -f "$kdir_file"
+[ -n "$kdir" ] || { count "debug kernel" "0 passed, 1 failed"; report; }
+stage "build: module, selftests, examples" make -s -C "$top" KDIR="$kdir" modules selftests examples ||
+	{ count "debug kernel" "0 passed, 1 failed"; report; }
 
 stock_ko="" stock_img=""
 if want stock; then
@@ -147,7 +146,7 @@ if want stock && [ "$whole" = 1 ]; then
 	out=$(mktemp)
 	stage "stock: refusal, DKMS, signing" sh -c "'$here/stock-test.sh' '$release' >'$out' 2>&1"
 	cat "$out"
-	count "stock host checks" "$(grep -E '^host checks: [0-9]+ passed' "$out" | tail -n 1)"
+	count "host checks" "$(grep -E '^host checks: [0-9]+ passed' "$out" | tail -n 1)"
 	rm -f "$out"
 fi
 
@@ -161,16 +160,9 @@ if want stock; then
 		# The module that DKMS built (and signed) loads into the stock kernel and works.
 		stage "VM: DKMS module on the stock kernel" suite "stock kernel" "$top/vm-console-stock-dkms.log" \
 			--image "$stock_img" --module "$dkms_ko" -- "$top/selftests/run.sh" module
-		dkms_counts=${counts["stock kernel"]}
 	fi
 	stage "VM: suite on the stock kernel" suite "stock kernel" "$top/vm-console-stock.log" --image "$stock_img" \
 		--module "$stock_ko" -- env "${guest_env[@]}" "$top/selftests/run.sh" "$@"
-	if [ -n "${dkms_counts:-}" ]; then
-		# Both stock runs under one label.
-		p=$(( $(echo "$dkms_counts" | cut -d' ' -f1) + $(echo "${counts["stock kernel"]}" | cut -d' ' -f1) ))
-		f=$(( $(echo "$dkms_counts" | cut -d' ' -f3) + $(echo "${counts["stock kernel"]}" | cut -d' ' -f3) ))
-		counts["stock kernel"]="$p passed, $f failed"
-	fi
 fi
 
 if [ "$whole" = 1 ] && [ -n "$kdir" ]; then
@@ -178,17 +170,8 @@ if [ "$whole" = 1 ] && [ -n "$kdir" ]; then
 		out=$(mktemp)
 		stage "host: $script" sh -c "'$here/$script' '$kdir' >'$out' 2>&1"
 		cat "$out"
-		count "host $script" "$(grep -E '^host checks: [0-9]+ passed' "$out" | tail -n 1)"
+		count "host checks" "$(grep -E '^host checks: [0-9]+ passed' "$out" | tail -n 1)"
 		rm -f "$out"
 	done
-	# The stock host checks and these under one label.
-	p=0 f=0
-	for label in "stock host checks" "host install-test.sh" "host dkms-test.sh"; do
-		[ -n "${counts[$label]:-}" ] || continue
-		p=$((p + $(echo "${counts[$label]}" | cut -d' ' -f1)))
-		f=$((f + $(echo "${counts[$label]}" | cut -d' ' -f3)))
-		unset "counts[$label]"
-	done
-	counts["host checks"]="$p passed, $f failed"
 fi
 report
