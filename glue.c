@@ -370,9 +370,20 @@ void tuntap_rs_netdev_set_flags_raw(struct net_device *dev, unsigned int flags)
 	WRITE_ONCE(dev->flags, flags);
 }
 
+/* The flags as the user set them: PROMISC and ALLMULTI are the user's, not the counted ones. */
+unsigned int tuntap_rs_netdev_user_flags(struct net_device *dev)
+{
+	return netif_get_flags(dev);
+}
+
 int tuntap_rs_netdev_change_flags(struct net_device *dev, unsigned int flags)
 {
 	return dev_change_flags(dev, flags, NULL);
+}
+
+bool tuntap_rs_netdev_admin_capable(struct net_device *dev)
+{
+	return ns_capable(dev_net(dev)->user_ns, CAP_NET_ADMIN);
 }
 
 unsigned int tuntap_rs_netdev_mtu(struct net_device *dev)

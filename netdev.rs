@@ -265,10 +265,23 @@ impl NetDev {
         unsafe { sys::tuntap_rs_netdev_set_flags_raw(self.raw(), flags) };
     }
 
-    /// Changes the flags the way `ip link set` does (`dev_change_flags()`).
-    pub(crate) fn change_flags(&self, _rtnl: &Rtnl, flags: u32) -> Result {
+    /// Sets the flag bits in `mask` to those of `value` and leaves the others as the user set
+    /// them, the way `ip link set` does (rtnetlink's `ifi_change`). The others are taken from
+    /// `netif_get_flags()`, not from `dev->flags`: there `IFF_PROMISC` and `IFF_ALLMULTI` are
+    /// counts held by bridges and packet sockets, which passed back would become user settings
+    /// that nobody ever clears.
+    pub(crate) fn change_flags(&self, _rtnl: &Rtnl, mask: u32, value: u32) -> Result {
+        // SAFETY: The device is valid.
+        let user = unsafe { sys::tuntap_rs_netdev_user_flags(self.raw()) };
+        let flags = (user & !mask) | (value & mask);
         // SAFETY: The device is valid and RTNL is held.
         to_result(unsafe { sys::tuntap_rs_netdev_change_flags(self.raw(), flags) })
+    }
+
+    /// Whether the current task has `CAP_NET_ADMIN` over the interface's network namespace.
+    pub(crate) fn admin_capable(&self) -> bool {
+        // SAFETY: The device is valid and in a namespace.
+        unsafe { sys::tuntap_rs_netdev_admin_capable(self.raw()) }
     }
 
     /// The MTU.
@@ -516,6 +529,12 @@ unsafe extern "C" fn tuntap_rs_link_setup(dev: *mut bindings::net_device, kind: 
     if let Some(kind) = Kind::from_index(kind) {
         // SAFETY: As the caller guarantees.
         unsafe { apply_setup(dev, unit::setup(kind)) };
+        // No carrier until the first open, as after a close: no route leads into a tunnel that
+        // nobody serves. vmnet keeps its carrier closed, to queue output for its next opener.
+        if !kind.driver().keep_when_closed {
+            // SAFETY: The device is valid and not registered: only its state bit changes.
+            unsafe { sys::tuntap_rs_netdev_carrier(dev, false) };
+        }
     }
 }
 

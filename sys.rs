@@ -81,10 +81,12 @@ extern "C" {
     pub(crate) fn tuntap_rs_netdev_name(dev: *mut bindings::net_device, buf: *mut c_char);
     pub(crate) fn tuntap_rs_netdev_flags(dev: *mut bindings::net_device) -> c_uint;
     pub(crate) fn tuntap_rs_netdev_set_flags_raw(dev: *mut bindings::net_device, flags: c_uint);
+    pub(crate) fn tuntap_rs_netdev_user_flags(dev: *mut bindings::net_device) -> c_uint;
     pub(crate) fn tuntap_rs_netdev_change_flags(
         dev: *mut bindings::net_device,
         flags: c_uint,
     ) -> c_int;
+    pub(crate) fn tuntap_rs_netdev_admin_capable(dev: *mut bindings::net_device) -> bool;
     pub(crate) fn tuntap_rs_netdev_mtu(dev: *mut bindings::net_device) -> c_uint;
     pub(crate) fn tuntap_rs_netdev_set_mtu(dev: *mut bindings::net_device, mtu: c_int) -> c_int;
     pub(crate) fn tuntap_rs_netdev_tx_queue_len(dev: *mut bindings::net_device) -> c_uint;

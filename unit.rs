@@ -249,7 +249,7 @@ enum Loss {
     /// No memory to prepend the BSD header, or to copy a zero-copy sender's pages before
     /// queueing: `tx_errors` and `tx_dropped`.
     TxFraming,
-    /// Still queued when the controlling process closed the file: `tx_dropped`.
+    /// Still queued when the file was closed: `tx_dropped`.
     TxPurged,
     /// The reader's buffer could not be written: `tx_dropped`.
     TxCopy,
@@ -324,7 +324,8 @@ struct Io {
     ifhead: bool,
     /// `TUNSLMODE`: the destination `sockaddr` precedes each packet read.
     lmode: bool,
-    /// The controlling process (`TUNSIFPID`), whose close tears the interface down.
+    /// The controlling process: the opener, or the last caller of `TUNSIFPID`. Reported to the
+    /// user (fdinfo, `ip -d link`); the close no longer depends on it (FreeBSD 13).
     pid: i32,
     /// The remote side's Ethernet address (tap, vmnet): the interface's own address at open,
     /// then whatever `SIOCSIFADDR` on the file sets. FreeBSD keeps it for VMware.
@@ -458,7 +459,8 @@ impl Unit {
         self.kind.driver().link == LinkLayer::Ethernet
     }
 
-    /// Binds a newly opened file to the unit (FreeBSD `tunopen`).
+    /// Binds a newly opened file to the unit (FreeBSD `tunopen`). All or nothing: an open that
+    /// fails leaves the unit as it found it, closed and free for the next open.
     pub(crate) fn attach(&self) -> Result {
         let _ctl = self.ctl.lock();
         let mac = if self.is_l2() {
@@ -476,40 +478,61 @@ impl Unit {
             io.pid = current_pid();
             io.remote_mac = mac;
         }
+        if let Err(e) = self.up_on_open() {
+            let pending = {
+                let mut io = self.io.lock();
+                io.open = false;
+                io.pid = 0;
+                io.take_queue()
+            };
+            drop(pending);
+            return Err(e);
+        }
         dev.set_carrier(true);
+        Ok(())
+    }
+
+    /// `tap_up_on_open` (FreeBSD `net.link.tap.up_on_open`): a tap or vmnet goes up when opened.
+    fn up_on_open(&self) -> Result {
         if self.is_l2() && module_parameters::tap_up_on_open.value() && !self.netdev.is_up() {
             let rtnl = self.rtnl()?;
-            self.netdev
-                .change_flags(&rtnl, self.netdev.flags() | iff::UP)?;
+            self.netdev.change_flags(&rtnl, iff::UP, iff::UP)?;
         }
         Ok(())
     }
 
-    /// The last close of the bound file (FreeBSD `tunclose`). Returns whether the unit is
-    /// transient and must now be destroyed.
+    /// The last close of the bound file, whoever makes it (FreeBSD 13's `tundtor`, the file's
+    /// destructor; before FreeBSD 13 only the controlling process's close did this). Returns
+    /// whether the unit is transient and must now be destroyed.
+    ///
+    /// Pending output is junked, for every kind. A tun or tap then goes down and loses its
+    /// carrier; a vmnet stays up with its carrier, and keeps what is routed out of it from now
+    /// on for its next opener.
     fn detach(&self) -> bool {
         let _ctl = self.ctl.lock();
-        let (owner, transient) = {
-            let io = self.io.lock();
-            (io.pid == current_pid(), io.transient)
+        let (pending, transient, had_vnet_hdr) = {
+            let mut io = self.io.lock();
+            io.open = false;
+            io.pid = 0;
+            // Every close forgets the virtio-net header (FreeBSD `tunclose`), and with it the
+            // offloads.
+            let had_vnet_hdr = core::mem::take(&mut io.vnet_hdr) != 0;
+            (io.take_queue(), io.transient, had_vnet_hdr)
         };
+        // Freed outside the spinlock.
+        for _ in 0..pending.len() {
+            self.lose(Loss::TxPurged);
+        }
+        drop(pending);
         // A dead unit has nothing left to tear down.
         let live = self.live().ok();
-        // vmnet keeps its output, its interface up and its carrier: VMware reopens it.
         if let Some(dev) = live
             .as_ref()
-            .filter(|_| owner && !self.kind.driver().keep_when_closed)
+            .filter(|_| !self.kind.driver().keep_when_closed)
         {
-            // Junk pending output (freed outside the spinlock), bring the interface down,
-            // carrier down.
-            let pending = self.io.lock().take_queue();
-            for _ in 0..pending.len() {
-                self.lose(Loss::TxPurged);
-            }
-            drop(pending);
             if let Ok(rtnl) = self.rtnl() {
                 if dev.is_up() {
-                    if let Err(e) = dev.change_flags(&rtnl, dev.flags() & !iff::UP) {
+                    if let Err(e) = dev.change_flags(&rtnl, iff::UP, 0) {
                         pr_warn!(
                             "tuntap_rs: cannot bring unit {} down: {:?}\n",
                             self.number,
@@ -520,16 +543,6 @@ impl Unit {
             }
             dev.set_carrier(false);
         }
-        let had_vnet_hdr = {
-            let mut io = self.io.lock();
-            io.open = false;
-            if owner {
-                io.pid = 0;
-            }
-            // Every close forgets the virtio-net header (FreeBSD `tunclose`), and with it the
-            // offloads.
-            core::mem::take(&mut io.vnet_hdr) != 0
-        };
         if had_vnet_hdr {
             if let Ok(rtnl) = self.rtnl() {
                 self.netdev.update_features(&rtnl);
@@ -926,12 +939,12 @@ impl Unit {
             }
             cmd::VMIO_SIOCSIFFLAGS => {
                 // The flags are the argument itself (FreeBSD's value-argument ioctl).
-                let requested = (value as u32) & VMIO_FLAG_MASK & !IFF_CANTCHANGE;
+                // The bits it may change; the others stay as the user set them.
+                let settable = VMIO_FLAG_MASK & !IFF_CANTCHANGE;
                 let _ctl = self.ctl.lock();
                 let rtnl = self.rtnl()?;
-                let kept = self.netdev.flags() & IFF_CANTCHANGE;
                 self.netdev
-                    .change_flags(&rtnl, requested | iff::UP | kept)?;
+                    .change_flags(&rtnl, settable, value as u32 | iff::UP)?;
                 Ok(0)
             }
             cmd::SIOCGIFADDR => {
@@ -1063,6 +1076,11 @@ impl Unit {
         }
         let mut ctl = self.ctl.lock();
         if u32::from(mtu) != self.netdev.mtu() {
+            // FreeBSD's PRIV_NET_SETIFMTU: the MTU is the administrator's, whoever holds the
+            // file.
+            if !self.netdev.admin_capable() {
+                return Err(EPERM);
+            }
             let rtnl = self.rtnl()?;
             self.netdev.set_mtu(&rtnl, mtu.into())?;
         }

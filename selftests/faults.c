@@ -821,6 +821,71 @@ TEST_F_TIMEOUT(faults, clone, 1200)
 	sweep(_metadata, &c, &op);
 }
 
+/* ---- Opening a unit's node ------------------------------------------------------------- */
+
+static long open_run(struct ctx *c)
+{
+	return open_node(c->self->name);
+}
+
+/*
+ * An open is all or nothing. One that worked bound the unit (a tap or vmnet is up, with
+ * tap_up_on_open=1) and its close brings the interface down; one that failed left the unit
+ * closed and down, and it opens again at once (before, a failed up-on-open left it busy, and
+ * every later open got EBUSY).
+ */
+static const char *open_check(struct ctx *c, unsigned int n, long ret)
+{
+	const char *name = c->self->name;
+	int fd = (int)ret, flags;
+
+	(void)n;
+	if (ret < 0) {
+		flags = if_flags(name);
+		if (flags < 0)
+			return why(c, "%s: %s", name, strerror(-flags));
+		if (flags & IFF_UP)
+			return why(c, "%s is up after a failed open", name);
+		fd = open_node(name);
+		if (fd < 0)
+			return why(c, "the next open: %s", strerror(-fd));
+	} else if (c->variant->l2 && !(if_flags(name) & IFF_UP)) {
+		close(fd);
+		return why(c, "%s is down after the open (tap_up_on_open=1)", name);
+	}
+	close(fd);
+	flags = if_flags(name);
+	if (flags < 0 || (flags & IFF_UP))
+		return why(c, "%s is not down after the close", name);
+	return NULL;
+}
+
+/* open("/dev/tapN") of an existing closed unit, with tap_up_on_open=1. */
+TEST_F_TIMEOUT(faults, open_unit, 600)
+{
+	static const int errs[] = { ENOMEM, ENOBUFS, ENFILE, 0 };
+	char name[32];
+	struct op op = { .name = name, .errs = errs, .run = open_run, .check = open_check };
+	struct ctx c;
+	int fd, ret;
+
+	ret = module_reload("tap_up_on_open=1");
+	ASSERT_EQ(0, ret) TH_LOG("reloading with tap_up_on_open=1: %s", strerror(-ret));
+	/* A closed persistent unit: cloned, then closed. */
+	fd = open_node(variant->prefix);
+	ASSERT_LE(0, fd) TH_LOG("open /dev/%s: %s", variant->prefix, strerror(-fd));
+	ret = fd_name(fd, self->name);
+	close(fd);
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, if_flags(self->name) & IFF_UP);
+	ctx_init(&c, self, variant);
+	snprintf(name, sizeof(name), "%s open", variant->prefix);
+	sweep(_metadata, &c, &op);
+	self->name[0] = 0;
+	ret = module_reload("");
+	ASSERT_EQ(0, ret) TH_LOG("reloading with the defaults: %s", strerror(-ret));
+}
+
 /* ---- The packet path ---------------------------------------------------------------------- */
 
 /* The payload of test packet `tag` `n`. */

@@ -38,4 +38,16 @@
  */
 #define VMIO_SIOCSIFFLAGS	_IOC(_IOC_NONE, 'V', 0, sizeof(int))
 
+/*
+ * FreeBSD's other VMware names, for code that names them: FreeBSD's driver implements none of
+ * them, and neither does tuntap_rs (ENOTTY).
+ */
+#define VMIO_SIOCSKEEP		_IO('V', 1)
+#define VMIO_SIOCSIFBR		_IO('V', 2)
+#define VMIO_SIOCSLADRF		_IO('V', 3)
+#define VMIO_SIOCSETMACADDR	_IO('V', 4)
+#define VMIO_SIOCPORT		_IO('V', 5)
+#define VMIO_SIOCBRIDGE		_IO('V', 6)
+#define VMIO_SIOCNETIF		_IO('V', 7)
+
 #endif /* _TUNTAP_RS_NET_IF_TAP_H */
