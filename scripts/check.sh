@@ -105,7 +105,7 @@ suite() {
 	# The console: scripts/vm fails on a splat, a timeout or a failing command; the first two
 	# are not already counted by the programs themselves.
 	if { [ "$vm_status" != 0 ] && [ "$f" = 0 ]; } ||
-		grep -qE 'RIP:|Call Trace:|BUG:|WARNING:|ref_tracker:|blocked for more than|unreferenced object|Kernel panic' "$log"; then
+		[ -n "$(console_splats "$log")" ]; then
 		echo "not ok - $label: guest console (splat, kmemleak report or timeout; see $log)"
 		f=$((f + 1))
 	else
