@@ -180,15 +180,16 @@ mod cmd {
     pub(super) const TAPSVNETHDR: u32 = _IOW::<i32>(b't' as u32, 91);
     pub(super) const TAPGVNETHDR: u32 = _IOR::<i32>(b't' as u32, 94);
     /// Get and set the remote MAC address (tap and vmnet).
-    pub(super) const SIOCGIFADDR: u32 = 0x8915;
-    pub(super) const SIOCSIFADDR: u32 = 0x8916;
+    pub(super) const SIOCGIFADDR: u32 = kernel::bindings::SIOCGIFADDR;
+    pub(super) const SIOCSIFADDR: u32 = kernel::bindings::SIOCSIFADDR;
 
-    /// Generic file ioctls (x86 values, `<asm-generic/ioctls.h>`, `<linux/sockios.h>`).
-    pub(super) const FIONREAD: u32 = 0x541b;
-    pub(super) const TIOCGPGRP: u32 = 0x540f;
-    pub(super) const TIOCSPGRP: u32 = 0x5410;
-    pub(super) const FIOSETOWN: u32 = 0x8901;
-    pub(super) const FIOGETOWN: u32 = 0x8903;
+    /// Generic file ioctls, as the kernel defines them for the architecture it is built for
+    /// (`<asm/ioctls.h>`: `FIONREAD` and the `TIOC*` differ between x86, powerpc, mips, ...).
+    pub(super) const FIONREAD: u32 = kernel::bindings::FIONREAD;
+    pub(super) const TIOCGPGRP: u32 = kernel::bindings::TIOCGPGRP;
+    pub(super) const TIOCSPGRP: u32 = kernel::bindings::TIOCSPGRP;
+    pub(super) const FIOSETOWN: u32 = kernel::bindings::FIOSETOWN;
+    pub(super) const FIOGETOWN: u32 = kernel::bindings::FIOGETOWN;
 }
 
 /// An ioctl's argument: a user pointer to the ioctl's data.
