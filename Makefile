@@ -78,7 +78,8 @@ DEPMOD ?= depmod
 install: modules
 	$(MAKE) $(KBUILD_ARGS) modules_install
 	$(INSTALL) -d $(DESTDIR)$(PREFIX)/include/net $(DESTDIR)$(PREFIX)/share/man/man4
-	$(INSTALL) -m 644 $(TOP)/include/net/if_tun.h $(TOP)/include/net/if_tap.h $(DESTDIR)$(PREFIX)/include/net/
+	$(INSTALL) -m 644 $(TOP)/include/net/if_tun.h $(TOP)/include/net/if_tap.h \
+		$(TOP)/include/net/tuntap_rs_link.h $(DESTDIR)$(PREFIX)/include/net/
 	$(INSTALL) -m 644 $(TOP)/Documentation/tuntap_rs.4 $(DESTDIR)$(PREFIX)/share/man/man4/
 	kver=$$(cat $(KDIR)/include/config/kernel.release) && PATH="$$PATH:/sbin:/usr/sbin" \
 		$(DEPMOD) $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $$kver
@@ -135,7 +136,7 @@ bench:
 	$(SCRIPTS)/setup.sh
 	rkdir=$$($(SCRIPTS)/kernel.sh release) && plugin=$$(bench/plugin.sh $(TOP)/bench/out) && \
 		mkdir -p bench/out/module && \
-		cp Kbuild glue.c glue.h $(RUST_SOURCES) bench/out/module/ && \
+		cp Kbuild glue.c glue.h $(RUST_SOURCES) bench/out/module/ && cp -r include bench/out/module/ && \
 		$(MAKE) -C $$rkdir M=$(TOP)/bench/out/module RUST_LIB_SRC=$(RUST_LIB_SRC) modules && \
 		$(CC) -O2 -Wall -Wextra -I$(TOP)/include -o bench/out/tunbench bench/tunbench.c -lpthread && \
 		cp $$rkdir/drivers/net/tun.ko bench/out/tun.ko && rm -f bench/out/window.log && \

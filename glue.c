@@ -17,6 +17,7 @@
 #include <net/net_namespace.h>
 
 #include "glue.h"
+#include "include/net/tuntap_rs_link.h"
 
 /* --- net_device ------------------------------------------------------------------------- */
 
@@ -169,6 +170,30 @@ static int tuntap_rs_newlink(struct net_device *dev, struct rtnl_newlink_params 
 	return err;
 }
 
+/* IFLA_BSDTUN_* (<net/if_tun.h>): unit, mode, open, pid, transient, vnet header. */
+static size_t tuntap_rs_get_size(const struct net_device *dev)
+{
+	return 3 * nla_total_size(sizeof(u8)) + 3 * nla_total_size(sizeof(u32));
+}
+
+static int tuntap_rs_fill_info(struct sk_buff *skb, const struct net_device *dev)
+{
+	struct tuntap_rs_link_info info;
+
+	/* Not yet or no longer bound to a unit: nothing to say. */
+	if (!tuntap_rs_netdev_unit((struct net_device *)dev))
+		return 0;
+	tuntap_rs_link_info((struct net_device *)dev, &info);
+	if (nla_put_u32(skb, IFLA_BSDTUN_UNIT, info.unit) ||
+	    nla_put_u8(skb, IFLA_BSDTUN_MODE, info.mode) ||
+	    nla_put_u8(skb, IFLA_BSDTUN_OPEN, info.open) ||
+	    nla_put_u32(skb, IFLA_BSDTUN_PID, info.pid) ||
+	    nla_put_u8(skb, IFLA_BSDTUN_TRANSIENT, info.transient) ||
+	    nla_put_u32(skb, IFLA_BSDTUN_VNET_HDR, info.vnet_hdr))
+		return -EMSGSIZE;
+	return 0;
+}
+
 static void tuntap_rs_dellink(struct net_device *dev, struct list_head *head)
 {
 	tuntap_rs_link_del(dev);
@@ -182,6 +207,8 @@ static struct rtnl_link_ops tuntap_rs_link_ops[TUNTAP_RS_KINDS] = {
 		.setup = tuntap_rs_setup_tun,
 		.newlink = tuntap_rs_newlink,
 		.dellink = tuntap_rs_dellink,
+		.get_size = tuntap_rs_get_size,
+		.fill_info = tuntap_rs_fill_info,
 	},
 	[TUNTAP_RS_KIND_TAP] = {
 		.kind = "bsdtap",
@@ -189,6 +216,8 @@ static struct rtnl_link_ops tuntap_rs_link_ops[TUNTAP_RS_KINDS] = {
 		.setup = tuntap_rs_setup_tap,
 		.newlink = tuntap_rs_newlink,
 		.dellink = tuntap_rs_dellink,
+		.get_size = tuntap_rs_get_size,
+		.fill_info = tuntap_rs_fill_info,
 	},
 	[TUNTAP_RS_KIND_VMNET] = {
 		.kind = "bsdvmnet",
@@ -196,6 +225,8 @@ static struct rtnl_link_ops tuntap_rs_link_ops[TUNTAP_RS_KINDS] = {
 		.setup = tuntap_rs_setup_vmnet,
 		.newlink = tuntap_rs_newlink,
 		.dellink = tuntap_rs_dellink,
+		.get_size = tuntap_rs_get_size,
+		.fill_info = tuntap_rs_fill_info,
 	},
 };
 

@@ -30,7 +30,18 @@ struct tuntap_rs_ethtool {
 	const char *bus_info;
 };
 
+/* A unit's state for rtnetlink (IFLA_BSDTUN_* in <net/if_tun.h>). */
+struct tuntap_rs_link_info {
+	u32 unit;
+	u32 pid;
+	u32 vnet_hdr;
+	u8 mode;
+	bool open;
+	bool transient;
+};
+
 /* Implemented in Rust (netdev.rs). */
+void tuntap_rs_link_info(struct net_device *dev, struct tuntap_rs_link_info *out);
 void tuntap_rs_ethtool_query(struct net_device *dev, struct tuntap_rs_ethtool *out);
 unsigned int tuntap_rs_ethtool_nstats(void);
 const char *tuntap_rs_ethtool_stat_name(unsigned int i);

@@ -24,6 +24,23 @@ pub(crate) enum Counter {
     TxErrors = 3,
 }
 
+/// `struct tuntap_rs_link_info`: a unit's state for rtnetlink (`IFLA_BSDTUN_*`).
+#[repr(C)]
+pub(crate) struct LinkInfo {
+    /// N in `tunN`.
+    pub(crate) unit: u32,
+    /// The controlling process, 0 if closed.
+    pub(crate) pid: u32,
+    /// The virtio-net header's length, 0 if off.
+    pub(crate) vnet_hdr: u32,
+    /// `BSDTUN_MODE_*`.
+    pub(crate) mode: u8,
+    /// A file is bound.
+    pub(crate) open: bool,
+    /// Destroyed on the last close.
+    pub(crate) transient: bool,
+}
+
 /// `struct tuntap_rs_ethtool`: what ethtool reports about a unit.
 #[repr(C)]
 pub(crate) struct EthtoolInfo {

@@ -31,6 +31,7 @@ use crate::{
         iff,
         Counter,
         EthtoolLink,
+        LinkInfo,
         LinkLayer,
         Live,
         NetDev,
@@ -149,6 +150,14 @@ static DEBUG: AtomicI32 = AtomicI32::new(0);
 /// Sets the debug level (module load).
 pub(crate) fn set_debug(level: i32) {
     DEBUG.store(level, Ordering::Relaxed);
+}
+
+/// `BSDTUN_MODE_*` (`<net/tuntap_rs_link.h>`): the framing, as rtnetlink reports it.
+mod link_mode {
+    pub(super) const PLAIN: u8 = 0;
+    pub(super) const IFHEAD: u8 = 1;
+    pub(super) const LMODE: u8 = 2;
+    pub(super) const ETHERNET: u8 = 3;
 }
 
 /// The ioctls of `<net/if_tun.h>`, FreeBSD's names with Linux encodings.
@@ -579,6 +588,28 @@ impl Unit {
             speed: 1000,
             duplex: 1,
             bus_info: self.kind.driver().name,
+        }
+    }
+
+    /// The unit's BSD state for rtnetlink (`IFLA_BSDTUN_*`), read in one look.
+    pub(crate) fn link_info(&self) -> LinkInfo {
+        let l2 = self.is_l2();
+        let io = self.io.lock();
+        LinkInfo {
+            unit: self.number,
+            pid: u32::try_from(io.pid).unwrap_or(0),
+            vnet_hdr: io.vnet_hdr as u32,
+            mode: if l2 {
+                link_mode::ETHERNET
+            } else if io.ifhead {
+                link_mode::IFHEAD
+            } else if io.lmode {
+                link_mode::LMODE
+            } else {
+                link_mode::PLAIN
+            },
+            open: io.open,
+            transient: io.transient,
         }
     }
 

@@ -119,7 +119,7 @@ check "depmod: modules.dep lists updates/tuntap_rs.ko" \
 	grep -q '^updates/tuntap_rs\.ko:' "$mods/modules.dep"
 check "depmod: modinfo -b finds tuntap_rs by name" \
 	test "$(modinfo -b "$dest" -k "$kver" -F filename tuntap_rs 2>/dev/null)" = "$ko"
-for h in if_tun.h if_tap.h; do
+for h in if_tun.h if_tap.h tuntap_rs_link.h; do
 	check "header installed: usr/include/net/$h" \
 		cmp -s "$top/include/net/$h" "$dest/usr/include/net/$h"
 done

@@ -23,6 +23,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
@@ -336,6 +337,124 @@ TEST_F(life, carrier_until_open)
 		ASSERT_EQ(0, link_set_up(name, 1));
 		EXPECT_EQ(0, sys_val(name, "carrier")) TH_LOG("closed");
 	}
+}
+
+/* ---- The unit's state in `ip -d link` ----------------------------------------------------- */
+
+/* The unit's state as `ip -d -j link show` prints it with the plugin (selftests/ip). */
+struct link_state {
+	long unit, pid, vnet_hdr;
+	int open, transient;		/* 1, 0, or -1 if missing */
+	char mode[16];
+};
+
+static long json_long(const char *obj, const char *key)
+{
+	char pat[48];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
+	p = strstr(obj, pat);
+	return p ? strtol(p + strlen(pat), NULL, 10) : -1;
+}
+
+static int json_bool(const char *obj, const char *key)
+{
+	char pat[48];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
+	p = strstr(obj, pat);
+	if (!p)
+		return -1;
+	p += strlen(pat);
+	return !strncmp(p, "true", 4) ? 1 : !strncmp(p, "false", 5) ? 0 : -1;
+}
+
+/* Fills `st` from `ip -d -j link show dev NAME`; 0, or -1 if there was no info_data. */
+static int link_state(const char *name, struct link_state *st)
+{
+	char exe[PATH_MAX], out[8192], *data, *q;
+	ssize_t n;
+
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return -1;
+	exe[n] = 0;
+	*strrchr(exe, '/') = 0;
+	if (cmd_output(out, sizeof(out), "IP_LIB_DIR=%s/ip ip -d -j link show dev %s", exe, name))
+		return -1;
+	data = strstr(out, "\"info_data\":{");
+	if (!data)
+		return -1;
+	q = strchr(data, '}');
+	if (q)
+		*q = 0;
+	st->unit = json_long(data, "unit");
+	st->pid = json_long(data, "pid");
+	st->vnet_hdr = json_long(data, "vnet_hdr");
+	st->open = json_bool(data, "open");
+	st->transient = json_bool(data, "transient");
+	st->mode[0] = 0;
+	q = strstr(data, "\"mode\":\"");
+	if (q)
+		sscanf(q + strlen("\"mode\":\""), "%15[a-z]", st->mode);
+	return 0;
+}
+
+/*
+ * `ip -d link show` (with tools/iproute2's plugin) prints the unit's BSD state, as FreeBSD's
+ * `ifconfig tun0` prints "Opened by PID N": unit number, framing, open, the controlling pid,
+ * transient, virtio-net header length; each follows what the file does.
+ */
+TEST_F(life, link_info)
+{
+	const char *closed_mode = variant->l2 ? "ethernet" : "plain";
+	char name[IFNAMSIZ];
+	struct link_state st;
+	int fd, unit, one = 1, zero = 0, ten = 10;
+
+	unit = free_unit_from(variant->prefix, 100);
+	snprintf(name, sizeof(name), "%s%d", variant->prefix, unit);
+	ASSERT_EQ(0, link_add(name, variant->kind)) TH_LOG("ip link add %s", name);
+	track(self, name);
+	ASSERT_EQ(0, link_state(name, &st)) TH_LOG("no info_data for %s", name);
+	EXPECT_EQ(unit, st.unit);
+	EXPECT_STREQ(closed_mode, st.mode);
+	EXPECT_EQ(0, st.open);
+	EXPECT_EQ(0, st.pid);
+	EXPECT_EQ(0, st.transient);
+	EXPECT_EQ(0, st.vnet_hdr);
+
+	fd = track_fd(self, open_node(name, 0));
+	ASSERT_LE(0, fd) TH_LOG("open /dev/%s: %s", name, strerror(-fd));
+	ASSERT_EQ(0, ioctl(fd, TUNSTRANSIENT, &one));
+	if (variant->l2) {
+		ASSERT_EQ(0, ioctl(fd, TAPSVNETHDR, &ten));
+	} else {
+		ASSERT_EQ(0, ioctl(fd, TUNSIFHEAD, &one));
+	}
+	ASSERT_EQ(0, link_state(name, &st));
+	EXPECT_EQ(1, st.open);
+	EXPECT_EQ(getpid(), st.pid);
+	EXPECT_EQ(1, st.transient);
+	EXPECT_STREQ(variant->l2 ? "ethernet" : "ifhead", st.mode);
+	EXPECT_EQ(variant->l2 ? 10 : 0, st.vnet_hdr);
+	if (!variant->l2) {
+		ASSERT_EQ(0, ioctl(fd, TUNSLMODE, &one));
+		ASSERT_EQ(0, link_state(name, &st));
+		EXPECT_STREQ("lmode", st.mode);
+	}
+	ASSERT_EQ(0, ioctl(fd, TUNSTRANSIENT, &zero));
+	close(fd);
+	for (int i = 0; i < 8; i++) {
+		if (self->fds[i] == fd)
+			self->fds[i] = -1;
+	}
+	ASSERT_EQ(0, link_state(name, &st));
+	EXPECT_EQ(0, st.open);
+	EXPECT_EQ(0, st.pid);
+	EXPECT_EQ(0, st.vnet_hdr);
 }
 
 /* Creating an existing unit is EEXIST, whether it was created by name or by cloning. */

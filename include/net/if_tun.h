@@ -48,4 +48,7 @@ struct tuninfo {
 #define TUNGTRANSIENT	_IOR('t', 98, int)
 #define TUNSTRANSIENT	_IOW('t', 99, int)
 
+/* The unit's state in rtnetlink: IFLA_BSDTUN_*. */
+#include <net/tuntap_rs_link.h>
+
 #endif /* _TUNTAP_RS_NET_IF_TUN_H */
