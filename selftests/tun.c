@@ -485,6 +485,47 @@ TEST_F_TIMEOUT(tun, owner_close_downs_and_purges, 60)
 }
 
 /*
+ * What the close leaves of the interface's configuration (Documentation/tuntap_rs.rst, "Close"):
+ * taking it down removes every route through it and its IPv6 addresses; its IPv4 addresses stay,
+ * as no exported kernel interface lets a module delete them, and `ip addr replace` (or a flush)
+ * configures the unit again without EEXIST. Net 30.
+ */
+TEST_F_TIMEOUT(tun, close_leaves_configuration, 60)
+{
+	char name[IFNAMSIZ], path[64], out[4096];
+	int fd;
+
+	fd = open_unit(self, "/dev/tun", false, name);
+	ASSERT_LE(0, fd) TH_LOG("open: %s", strerror(-fd));
+	ASSERT_EQ(0, up46(name, 30));
+	ASSERT_EQ(0, ip("route add 192.0.2.0/24 dev %s", name));
+	ASSERT_EQ(0, ip("-6 route add fd77:1e::/64 dev %s", name));
+	ASSERT_EQ(0, cmd_output(out, sizeof(out), "ip -4 route show dev %s", name));
+	ASSERT_NE(NULL, strstr(out, "192.0.2.0/24")) TH_LOG("%s", out);
+
+	close_unit(self, fd);
+	ASSERT_EQ(0, cmd_output(out, sizeof(out), "ip -4 route show dev %s", name));
+	EXPECT_STREQ("", out) TH_LOG("IPv4 routes left: %s", out);
+	ASSERT_EQ(0, cmd_output(out, sizeof(out), "ip -6 route show dev %s", name));
+	EXPECT_STREQ("", out) TH_LOG("IPv6 routes left: %s", out);
+	ASSERT_EQ(0, cmd_output(out, sizeof(out), "ip -6 addr show dev %s", name));
+	EXPECT_EQ(NULL, strstr(out, "fd77:1e::1")) TH_LOG("IPv6 address left: %s", out);
+	ASSERT_EQ(0, cmd_output(out, sizeof(out), "ip -4 addr show dev %s", name));
+	EXPECT_NE(NULL, strstr(out, "10.77.30.1")) TH_LOG("%s", out);
+
+	/* A restarted daemon configures it again. */
+	snprintf(path, sizeof(path), "/dev/%s", name);
+	fd = open_unit(self, path, true, name);
+	ASSERT_LE(0, fd) TH_LOG("reopen %s: %s", path, strerror(-fd));
+	EXPECT_EQ(0, ip("addr replace 10.77.30.1 peer 10.77.30.2 dev %s", name));
+	EXPECT_EQ(0, ip("link set %s up", name));
+	EXPECT_EQ(0, ip("-6 addr add fd77:1e::1/64 dev %s nodad", name));
+	ASSERT_EQ(0, cmd_output(out, sizeof(out), "ip -4 route show dev %s", name));
+	EXPECT_NE(NULL, strstr(out, "10.77.30.2")) TH_LOG("%s", out);
+	close_unit(self, fd);
+}
+
+/*
  * The last close of the file tears the unit down whoever makes it (FreeBSD 13's destructor):
  * after TUNSIFPID by a child, which then exits, our close is not the controller's, and still
  * brings the interface down, takes its carrier and junks its queue. Net 5.
