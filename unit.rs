@@ -489,13 +489,10 @@ impl Unit {
             io.remote_mac = mac;
         }
         if let Err(e) = self.up_on_open() {
-            let pending = {
-                let mut io = self.io.lock();
-                io.open = false;
-                io.pid = 0;
-                io.take_queue()
-            };
-            drop(pending);
+            // The queue stays as it was: a vmnet's holds output kept for this opener.
+            let mut io = self.io.lock();
+            io.open = false;
+            io.pid = 0;
             return Err(e);
         }
         dev.set_carrier(true);
@@ -534,6 +531,11 @@ impl Unit {
             self.lose(Loss::TxPurged);
         }
         drop(pending);
+        // A full queue had stopped the stack, and only a read restarts it: restart it now,
+        // or a vmnet, which stays up, would never send again.
+        if self.netdev.queue_stopped() {
+            self.netdev.wake_queue();
+        }
         // A dead unit has nothing left to tear down.
         let live = self.live().ok();
         if let Some(dev) = live
@@ -1108,12 +1110,13 @@ impl Unit {
         }
         let mut ctl = self.ctl.lock();
         if u32::from(mtu) != self.netdev.mtu() {
+            // Under RTNL: the interface cannot change namespace meanwhile.
+            let rtnl = self.rtnl()?;
             // FreeBSD's PRIV_NET_SETIFMTU: the MTU is the administrator's, whoever holds the
             // file.
             if !self.netdev.admin_capable() {
                 return Err(EPERM);
             }
-            let rtnl = self.rtnl()?;
             self.netdev.set_mtu(&rtnl, mtu.into())?;
         }
         ctl.baudrate = baudrate;

@@ -382,7 +382,13 @@ static int link_state(const char *name, struct link_state *st)
 		return -1;
 	exe[n] = 0;
 	*strrchr(exe, '/') = 0;
-	if (cmd_output(out, sizeof(out), "IP_LIB_DIR=%s/ip ip -d -j link show dev %s", exe, name))
+	/* Built, the plugin is in ip/ next to the program; installed, next to it (kselftest's
+	 * install copies TEST_GEN_FILES into one directory). */
+	strncat(exe, "/ip", sizeof(exe) - strlen(exe) - 1);
+	snprintf(out, sizeof(out), "%s/link_bsdtun.so", exe);
+	if (access(out, R_OK))
+		*strrchr(exe, '/') = 0;
+	if (cmd_output(out, sizeof(out), "IP_LIB_DIR=%s ip -d -j link show dev %s", exe, name))
 		return -1;
 	data = strstr(out, "\"info_data\":{");
 	if (!data)
