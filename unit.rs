@@ -531,13 +531,13 @@ impl Unit {
             self.lose(Loss::TxPurged);
         }
         drop(pending);
-        // A full queue had stopped the stack, and only a read restarts it: restart it now,
-        // or a vmnet, which stays up, would never send again.
-        if self.netdev.queue_stopped() {
-            self.netdev.wake_queue();
-        }
         // A dead unit has nothing left to tear down.
         let live = self.live().ok();
+        // A full queue had stopped the stack, and only a read restarts it: restart it now,
+        // or a vmnet, which stays up, would never send again.
+        if live.is_some() && self.netdev.queue_stopped() {
+            self.netdev.wake_queue();
+        }
         if let Some(dev) = live
             .as_ref()
             .filter(|_| !self.kind.driver().keep_when_closed)
