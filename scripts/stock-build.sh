@@ -236,6 +236,8 @@ else
 	mkdir -p "$dir"
 	# Only the module's own sources: kbuild keeps one build per directory.
 	cp "$src"/Kbuild "$src"/*.rs "$src"/glue.c "$src"/glue.h "$dir/"
+	mkdir -p "$dir/include/net"
+	cp "$src"/include/net/tuntap_rs_link.h "$dir/include/net/"
 fi
 step "building tuntap_rs.ko for $release in $dir"
 make -s -C "$kdir" M="$dir" "RUSTC=$rustc" "RUST_LIB_SRC=$rust_lib_src" modules >&2 ||
