@@ -628,36 +628,12 @@ unsafe extern "C" fn tuntap_rs_ethtool_query(
 /// `dev` must be a tuntap_rs net_device bound to its unit, and `out` valid for writes.
 #[no_mangle]
 unsafe extern "C" fn tuntap_rs_link_info(dev: *mut bindings::net_device, out: *mut sys::LinkInfo) {
-    // SAFETY: As the caller guarantees.
-    let info = unsafe { unit_of(dev) }.link_info();
-    // SAFETY: `out` is valid for writes.
-    unsafe {
-        out.write(sys::LinkInfo {
-            unit: info.unit,
-            pid: info.pid,
-            vnet_hdr: info.vnet_hdr,
-            mode: info.mode,
-            open: info.open,
-            transient: info.transient,
-        })
-    };
+    // SAFETY: As the caller guarantees; `out` is valid for writes.
+    unsafe { out.write(unit_of(dev).link_info()) };
 }
 
-/// What a unit reports to rtnetlink (`IFLA_BSDTUN_*`).
-pub(crate) struct LinkInfo {
-    /// N in `tunN`.
-    pub(crate) unit: u32,
-    /// The controlling process, 0 if closed.
-    pub(crate) pid: u32,
-    /// The virtio-net header's length, 0 if off.
-    pub(crate) vnet_hdr: u32,
-    /// `BSDTUN_MODE_*`.
-    pub(crate) mode: u8,
-    /// A file is bound.
-    pub(crate) open: bool,
-    /// Destroyed on the last close.
-    pub(crate) transient: bool,
-}
+/// What a unit reports to rtnetlink (`IFLA_BSDTUN_*`): plain data, handed to C as it is.
+pub(crate) use crate::sys::LinkInfo;
 
 /// How many `ethtool -S` counters a unit has.
 #[no_mangle]
