@@ -17,8 +17,8 @@
 //!
 //! # Locking
 //!
-//! [`UNITS`] guards the registry of live units and their nodes. It nests inside RTNL (rtnetlink
-//! calls `newlink` and `dellink` with RTNL held) and outside a unit's `io` lock.
+//! [`UNITS`] guards the registry of live units and their nodes. Where it nests: the crate
+//! root's lock order.
 
 use crate::{
     cdev,

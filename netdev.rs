@@ -19,8 +19,7 @@
 //!
 //! # Locking
 //!
-//! [`Rtnl`] is the RTNL mutex. The unit registry lock (`clone::UNITS`) nests inside it, and it
-//! is never taken with a unit's `io` spinlock held.
+//! [`Rtnl`] is the RTNL mutex; where it nests: the crate root's lock order.
 
 use crate::{
     clone,

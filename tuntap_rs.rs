@@ -14,8 +14,18 @@
 //! The crate is layered. The thin `unsafe` layer is [`cdev`] (char devices and their
 //! `file_operations`), [`netdev`] (net_device and sk_buff wrappers, the ndo entry points) and
 //! [`sys`] (declarations of the C glue in `glue.c`). Above it, in safe Rust, [`unit`] holds the
-//! unit state machine, packet framing and the BSD ioctls, and [`clone`] the unit registry,
-//! unit allocation and who may clone what.
+//! unit state machine and data path (with its parts `framing`, `ioctl` and `stats`), and
+//! [`clone`] the unit registry, unit allocation and who may clone what.
+//!
+//! # Lock order
+//!
+//! Stated here once; every other file refers to it.
+//!
+//! `misc_mtx` (held by `misc_open` around a cloning open) → `Unit::ctl` (a mutex: open, close
+//! and the ioctls that change the interface) → RTNL ([`netdev::Rtnl`]; rtnetlink calls
+//! `newlink` and `dellink` with it held) → `clone::UNITS` (the registry) → `Unit::io` (an
+//! IRQ-safe spinlock taken by the transmit path in softirq context: nothing that sleeps runs
+//! under it, and packets are freed outside it).
 
 use kernel::prelude::*;
 

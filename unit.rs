@@ -2,8 +2,9 @@
 
 //! A unit: one tun interface and its char-device side (FreeBSD's `struct tuntap_softc`).
 //!
-//! Everything here is safe Rust: the unit state machine (open, dying, transient), the packet
-//! queue with backpressure, BSD packet framing (`TUNSIFHEAD`, `TUNSLMODE`) and the BSD ioctls.
+//! Everything here is safe Rust: the unit state machine (open, dying, transient) and its data
+//! path, the packet queue with backpressure. Its parts: `framing` (the BSD headers before a
+//! tun's packets), `ioctl` (the BSD ioctls) and `stats` (why packets are lost).
 //!
 //! # States
 //!
@@ -17,8 +18,9 @@
 //! - `io` (`Unit::io`, an IRQ-safe spinlock) guards the packet queue and the BSD flags. The
 //!   transmit path takes it in softirq context; it is never held across anything that sleeps.
 //! - `ctl` (`Unit::ctl`, a mutex) serialises open, close and the ioctls that change the
-//!   interface, and guards the node and the baud rate. Order: `clone::UNITS` → `ctl` → RTNL →
-//!   `io`.
+//!   interface, and guards the baud rate.
+//!
+//! The order in which they and the others nest is stated once, in the crate root.
 
 use crate::{
     cdev::{
@@ -29,7 +31,6 @@ use crate::{
     module_parameters,
     netdev::{
         iff,
-        Counter,
         EthtoolLink,
         LinkInfo,
         LinkLayer,
@@ -46,18 +47,27 @@ use crate::{
     },
     Kind, //
 };
-use core::sync::atomic::{
-    AtomicI32,
-    AtomicU64,
-    Ordering, //
+#[path = "framing.rs"]
+mod framing;
+#[path = "ioctl.rs"]
+mod ioctl;
+#[path = "stats.rs"]
+mod stats;
+
+use framing::{
+    frame_l3,
+    AF_INET,
+    AF_INET6, //
 };
+pub(crate) use ioctl::set_debug;
+pub(crate) use stats::STAT_NAMES;
+use stats::{
+    Loss,
+    Stats, //
+};
+
 use kernel::{
     fs::File,
-    ioctl::{
-        _IO,
-        _IOR,
-        _IOW, //
-    },
     iov::{
         IovIterDest,
         IovIterSource, //
@@ -86,10 +96,6 @@ use kernel::{
 pub(crate) const TUNMRU: usize = 65535;
 /// FreeBSD's `TUNMTU`: the default MTU.
 const TUNMTU: u32 = 1500;
-/// Linux `AF_INET`, as carried by the `TUNSIFHEAD` header.
-const AF_INET: u32 = 2;
-/// Linux `AF_INET6`.
-const AF_INET6: u32 = 10;
 /// `ARPHRD_NONE`: a tun has no link-layer header.
 const ARPHRD_NONE: u16 = 0xfffe;
 /// Default `txqueuelen`, as Linux's tun.
@@ -129,98 +135,12 @@ pub(crate) fn setup(kind: Kind) -> &'static Setup {
     }
 }
 
-/// FreeBSD's `TUN_VMIO_FLAG_MASK`: the flag bits `VMIO_SIOCSIFFLAGS` may set.
-const VMIO_FLAG_MASK: u32 = 0x0fff;
-/// Flags `VMIO_SIOCSIFFLAGS` cannot change (FreeBSD's `IFF_CANTCHANGE`, in Linux bits): they
-/// follow the interface's state or are set by other means.
-const IFF_CANTCHANGE: u32 = iff::BROADCAST
-    | iff::LOOPBACK
-    | iff::POINTOPOINT
-    | iff::RUNNING
-    | iff::PROMISC
-    | iff::ALLMULTI
-    | iff::MASTER
-    | iff::SLAVE
-    | !VMIO_FLAG_MASK;
-
-/// FreeBSD's `tundebug` (`TUNSDEBUG`/`TUNGDEBUG`, module parameter `debug`): kept and
-/// reported, not otherwise used.
-static DEBUG: AtomicI32 = AtomicI32::new(0);
-
-/// Sets the debug level (module load).
-pub(crate) fn set_debug(level: i32) {
-    DEBUG.store(level, Ordering::Relaxed);
-}
-
 /// `BSDTUN_MODE_*` (`<net/tuntap_rs_link.h>`): the framing, as rtnetlink reports it.
 mod link_mode {
     pub(super) const PLAIN: u8 = 0;
     pub(super) const IFHEAD: u8 = 1;
     pub(super) const LMODE: u8 = 2;
     pub(super) const ETHERNET: u8 = 3;
-}
-
-/// The ioctls of `<net/if_tun.h>`, FreeBSD's names with Linux encodings.
-mod cmd {
-    use super::*;
-
-    /// `sizeof(struct ifreq)` for 64-bit callers and for 32-bit (compat) callers.
-    pub(super) const IFREQ_SIZE: usize = 40;
-    pub(super) const IFREQ_SIZE_COMPAT: usize = 32;
-
-    pub(super) const TUNSDEBUG: u32 = _IOW::<i32>(b't' as u32, 90);
-    pub(super) const TUNGDEBUG: u32 = _IOR::<i32>(b't' as u32, 89);
-    pub(super) const TUNSIFINFO: u32 = _IOW::<[u8; 8]>(b't' as u32, 91);
-    pub(super) const TUNGIFINFO: u32 = _IOR::<[u8; 8]>(b't' as u32, 92);
-    pub(super) const TUNSLMODE: u32 = _IOW::<i32>(b't' as u32, 93);
-    pub(super) const TUNGIFNAME: u32 = _IOR::<[u8; IFREQ_SIZE]>(b't' as u32, 93);
-    pub(super) const TUNGIFNAME_COMPAT: u32 = _IOR::<[u8; IFREQ_SIZE_COMPAT]>(b't' as u32, 93);
-    pub(super) const TUNSIFMODE: u32 = _IOW::<i32>(b't' as u32, 94);
-    pub(super) const TUNSIFPID: u32 = _IO(b't' as u32, 95);
-    pub(super) const TUNSIFHEAD: u32 = _IOW::<i32>(b't' as u32, 96);
-    pub(super) const TUNGIFHEAD: u32 = _IOR::<i32>(b't' as u32, 97);
-    pub(super) const TUNGTRANSIENT: u32 = _IOR::<i32>(b't' as u32, 98);
-    pub(super) const TUNSTRANSIENT: u32 = _IOW::<i32>(b't' as u32, 99);
-
-    /// `<net/if_tap.h>`: FreeBSD's `_IOWINT('V', 0)`, the flags passed by value; on Linux
-    /// `_IOC(_IOC_NONE, 'V', 0, sizeof(int))`: no direction bits, size 4 at bit 16, type at 8.
-    pub(super) const VMIO_SIOCSIFFLAGS: u32 = (4 << 16) | ((b'V' as u32) << 8);
-    /// virtio-net header length (FreeBSD 15's tap): 0, 10 or 12.
-    pub(super) const TAPSVNETHDR: u32 = _IOW::<i32>(b't' as u32, 91);
-    pub(super) const TAPGVNETHDR: u32 = _IOR::<i32>(b't' as u32, 94);
-    /// Get and set the remote MAC address (tap and vmnet).
-    pub(super) const SIOCGIFADDR: u32 = kernel::bindings::SIOCGIFADDR;
-    pub(super) const SIOCSIFADDR: u32 = kernel::bindings::SIOCSIFADDR;
-
-    /// Generic file ioctls, as the kernel defines them for the architecture it is built for
-    /// (`<asm/ioctls.h>`: `FIONREAD` and the `TIOC*` differ between x86, powerpc, mips, ...).
-    pub(super) const FIONREAD: u32 = kernel::bindings::FIONREAD;
-    pub(super) const TIOCGPGRP: u32 = kernel::bindings::TIOCGPGRP;
-    pub(super) const TIOCSPGRP: u32 = kernel::bindings::TIOCSPGRP;
-    pub(super) const FIOSETOWN: u32 = kernel::bindings::FIOSETOWN;
-    pub(super) const FIOGETOWN: u32 = kernel::bindings::FIOGETOWN;
-}
-
-/// An ioctl's argument: a user pointer to the ioctl's data.
-#[derive(Clone, Copy)]
-struct Arg(usize);
-
-impl Arg {
-    /// The `size` bytes the argument points at.
-    fn slice(self, size: usize) -> UserSlice {
-        UserSlice::new(UserPtr::from_addr(self.0), size)
-    }
-
-    /// Reads the `int` the argument points at.
-    fn int(self) -> Result<i32> {
-        self.slice(4).reader().read::<i32>()
-    }
-
-    /// Stores an `int` where the argument points; the ioctl then returns 0.
-    fn put_int(self, value: i32) -> Result<isize> {
-        self.slice(4).writer().write(&value)?;
-        Ok(0)
-    }
 }
 
 /// `EPOLL*` bits.
@@ -232,93 +152,6 @@ mod epoll {
     pub(super) const RDNORM: u32 = 0x40;
     pub(super) const WRNORM: u32 = 0x100;
 }
-
-/// Why a packet was lost. Each reason has its own counter (`ethtool -S`) and adds to one of
-/// the interface's standard counters.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Loss {
-    /// Written while the interface is down (FreeBSD ignores it): `rx_dropped`.
-    RxDown,
-    /// A tap frame real hardware would not have received (runt, another unicast address):
-    /// `rx_dropped`.
-    RxFiltered,
-    /// Longer than the MRU: `rx_errors`.
-    RxOversize,
-    /// Shorter than its `TUNSIFHEAD` header: `rx_errors`.
-    RxShort,
-    /// A `TUNSIFHEAD` family other than `AF_INET`/`AF_INET6`: `rx_errors`.
-    RxFamily,
-    /// A malformed virtio-net header: `rx_errors`.
-    RxVnetHdr,
-    /// The writer's buffer could not be read, or no memory for the packet: `rx_errors`.
-    RxCopy,
-    /// Routed out while no file is open: `tx_dropped`.
-    TxClosed,
-    /// A family the framing cannot carry (IPv6 without `TUNSIFHEAD`): `tx_dropped`.
-    TxFamily,
-    /// No memory to prepend the BSD header, or to copy a zero-copy sender's pages before
-    /// queueing: `tx_errors` and `tx_dropped`.
-    TxFraming,
-    /// Still queued when the file was closed: `tx_dropped`.
-    TxPurged,
-    /// The reader's buffer could not be written: `tx_dropped`.
-    TxCopy,
-    /// The packet's offload state has no virtio-net header: `tx_errors` and `tx_dropped`.
-    TxVnetHdr,
-}
-
-impl Loss {
-    const COUNT: usize = Loss::TxVnetHdr as usize + 1;
-
-    /// Every reason, in order, with its `ethtool -S` name.
-    pub(crate) const NAMES: [&'static CStr; Loss::COUNT] = [
-        c"rx_dropped_down",
-        c"rx_dropped_filtered",
-        c"rx_errors_oversize",
-        c"rx_errors_short",
-        c"rx_errors_family",
-        c"rx_errors_vnet_hdr",
-        c"rx_errors_copy",
-        c"tx_dropped_closed",
-        c"tx_dropped_family",
-        c"tx_errors_framing",
-        c"tx_dropped_purged",
-        c"tx_dropped_copy",
-        c"tx_errors_vnet_hdr",
-    ];
-
-    /// The interface counters the loss adds to.
-    fn counters(self) -> &'static [Counter] {
-        match self {
-            Loss::RxDown | Loss::RxFiltered => &[Counter::RxDropped],
-            Loss::RxOversize | Loss::RxShort | Loss::RxFamily | Loss::RxVnetHdr | Loss::RxCopy => {
-                &[Counter::RxErrors]
-            }
-            Loss::TxClosed | Loss::TxFamily | Loss::TxPurged | Loss::TxCopy => {
-                &[Counter::TxDropped]
-            }
-            Loss::TxFraming | Loss::TxVnetHdr => &[Counter::TxErrors, Counter::TxDropped],
-        }
-    }
-}
-
-/// The per-reason loss counters and the backpressure count of a unit (`ethtool -S`).
-struct Stats {
-    losses: [AtomicU64; Loss::COUNT],
-    /// Times a full queue stopped the interface's transmit queue.
-    queue_stops: AtomicU64,
-}
-
-/// What `ethtool -S` shows, in order: the loss reasons, then `queue_stops`.
-pub(crate) const STAT_NAMES: [&CStr; Loss::COUNT + 1] = {
-    let mut names = [c"queue_stops"; Loss::COUNT + 1];
-    let mut i = 0;
-    while i < Loss::COUNT {
-        names[i] = Loss::NAMES[i];
-        i += 1;
-    }
-    names
-};
 
 /// What `io` guards.
 struct Io {
@@ -412,10 +245,7 @@ impl Unit {
                 ),
                 readable <- new_poll_condvar!("Unit::readable"),
                 fasync: Fasync::new(),
-                stats: Stats {
-                    losses: [const { AtomicU64::new(0) }; Loss::COUNT],
-                    queue_stops: AtomicU64::new(0),
-                },
+                stats: Stats::new(),
                 ctl <- new_mutex!(Ctl { baudrate: 0 }, "Unit::ctl"),
             }),
             GFP_KERNEL,
@@ -622,20 +452,14 @@ impl Unit {
 
     /// Counts a lost packet: its reason's counter and the interface's.
     fn lose(&self, loss: Loss) {
-        self.stats.losses[loss as usize].fetch_add(1, Ordering::Relaxed);
-        for &counter in loss.counters() {
+        for &counter in self.stats.lose(loss) {
             self.netdev.count(counter);
         }
     }
 
     /// The `ethtool -S` values, in [`STAT_NAMES`] order.
     pub(crate) fn stats(&self, out: &mut [u64]) {
-        for (slot, counter) in out.iter_mut().zip(self.stats.losses.iter()) {
-            *slot = counter.load(Ordering::Relaxed);
-        }
-        if let Some(slot) = out.get_mut(Loss::COUNT) {
-            *slot = self.stats.queue_stops.load(Ordering::Relaxed);
-        }
+        self.stats.read(out);
     }
 
     /// The interface went up (`ndo_open`).
@@ -686,7 +510,7 @@ impl Unit {
                 // Backpressure: a full queue stops the stack, the reader restarts it.
                 if io.queue.len() >= limit {
                     self.netdev.stop_queue();
-                    self.stats.queue_stops.fetch_add(1, Ordering::Relaxed);
+                    self.stats.queue_stopped();
                 }
                 // A reader that found the queue empty counted itself under this lock before
                 // it slept: nobody to wake means nobody waits.
@@ -930,238 +754,6 @@ impl Unit {
             mask |= epoll::HUP | epoll::ERR;
         }
         mask
-    }
-
-    /// The ioctls (FreeBSD `tunioctl`): those of the unit's link layer, then the common ones.
-    fn ioctl(&self, file: &File, cmd: u32, arg: usize, compat: bool) -> Result<isize> {
-        if self.io.lock().dying {
-            return Err(ENXIO);
-        }
-        let value = arg;
-        let arg = Arg(arg);
-        let specific = if self.is_l2() {
-            self.ioctl_l2(cmd, arg, value)
-        } else {
-            self.ioctl_l3(cmd, arg)
-        };
-        match specific {
-            Err(e) if e == ENOTTY => self.ioctl_common(file, cmd, arg, compat),
-            other => other,
-        }
-    }
-
-    /// tap and vmnet ioctls: VMware's flags, the remote MAC address, virtio-net headers.
-    /// `value` is the raw argument, for the one ioctl that takes it by value.
-    fn ioctl_l2(&self, cmd: u32, arg: Arg, value: usize) -> Result<isize> {
-        match cmd {
-            cmd::TAPSVNETHDR => {
-                let len = match arg.int()? {
-                    0 => 0,
-                    10 => 10,
-                    12 => 12,
-                    _ => return Err(EINVAL),
-                };
-                let _ctl = self.ctl.lock();
-                let rtnl = self.rtnl()?;
-                self.io.lock().vnet_hdr = len;
-                self.netdev.update_features(&rtnl);
-                Ok(0)
-            }
-            cmd::TAPGVNETHDR => {
-                let len = self.io.lock().vnet_hdr;
-                arg.put_int(len as i32)
-            }
-            cmd::VMIO_SIOCSIFFLAGS => {
-                // The flags are the argument itself (FreeBSD's value-argument ioctl).
-                // The bits it may change; the others stay as the user set them.
-                let settable = VMIO_FLAG_MASK & !IFF_CANTCHANGE;
-                let _ctl = self.ctl.lock();
-                let rtnl = self.rtnl()?;
-                self.netdev
-                    .change_flags(&rtnl, settable, value as u32 | iff::UP)?;
-                Ok(0)
-            }
-            cmd::SIOCGIFADDR => {
-                let mac = self.io.lock().remote_mac;
-                arg.slice(6).writer().write_slice(&mac)?;
-                Ok(0)
-            }
-            cmd::SIOCSIFADDR => {
-                let mut mac = [0u8; 6];
-                arg.slice(6).reader().read_slice(&mut mac)?;
-                self.io.lock().remote_mac = mac;
-                Ok(0)
-            }
-            _ => Err(ENOTTY),
-        }
-    }
-
-    /// tun ioctls: framing, interface mode, owner.
-    fn ioctl_l3(&self, cmd: u32, arg: Arg) -> Result<isize> {
-        match cmd {
-            cmd::TUNSLMODE => {
-                let on = arg.int()? != 0;
-                let mut io = self.io.lock();
-                io.lmode = on;
-                if on {
-                    io.ifhead = false;
-                }
-                Ok(0)
-            }
-            cmd::TUNSIFHEAD => {
-                let on = arg.int()? != 0;
-                let mut io = self.io.lock();
-                io.ifhead = on;
-                if on {
-                    io.lmode = false;
-                }
-                Ok(0)
-            }
-            // Each value is read under the spinlock, then copied out after it is released.
-            cmd::TUNGIFHEAD => {
-                let ifhead = self.io.lock().ifhead;
-                arg.put_int(i32::from(ifhead))
-            }
-            cmd::TUNSIFMODE => self.set_mode(arg.int()?).map(|()| 0),
-            cmd::TUNSIFPID => {
-                self.io.lock().pid = current_pid();
-                Ok(0)
-            }
-            _ => Err(ENOTTY),
-        }
-    }
-
-    /// The ioctls of every unit.
-    fn ioctl_common(&self, file: &File, cmd: u32, arg: Arg, compat: bool) -> Result<isize> {
-        match cmd {
-            cmd::TUNSTRANSIENT => {
-                let on = arg.int()? != 0;
-                self.io.lock().transient = on;
-                Ok(0)
-            }
-            cmd::TUNGTRANSIENT => {
-                let transient = self.io.lock().transient;
-                arg.put_int(i32::from(transient))
-            }
-            cmd::TUNSIFINFO => {
-                let info = arg.slice(8).reader().read::<[u8; 8]>()?;
-                self.set_info(&info).map(|()| 0)
-            }
-            cmd::TUNGIFINFO => {
-                let baudrate = self.ctl.lock().baudrate;
-                let mtu = self.netdev.mtu().min(u16::MAX.into()) as u16;
-                let mut info = [0u8; 8];
-                info[0..4].copy_from_slice(&baudrate.to_ne_bytes());
-                info[4..6].copy_from_slice(&mtu.to_ne_bytes());
-                info[6] = self.kind.driver().iftype;
-                arg.slice(8).writer().write(&info)?;
-                Ok(0)
-            }
-            cmd::TUNSDEBUG => {
-                DEBUG.store(arg.int()?, Ordering::Relaxed);
-                Ok(0)
-            }
-            cmd::TUNGDEBUG => arg.put_int(DEBUG.load(Ordering::Relaxed)),
-            cmd::TUNGIFNAME if !compat => self.write_name(arg.slice(cmd::IFREQ_SIZE)),
-            cmd::TUNGIFNAME_COMPAT if compat => self.write_name(arg.slice(cmd::IFREQ_SIZE_COMPAT)),
-            cmd::FIONREAD => {
-                let next = {
-                    let io = self.io.lock();
-                    io.queue.peek_len().map_or(0, |len| len + io.vnet_hdr)
-                };
-                arg.put_int(i32::try_from(next).unwrap_or(i32::MAX))
-            }
-            cmd::FIOSETOWN => cdev::set_owner(file, arg.int()?).map(|()| 0),
-            cmd::FIOGETOWN => arg.put_int(cdev::owner(file)),
-            cmd::TIOCSPGRP => {
-                let pgrp = arg.int()?;
-                cdev::set_owner(file, pgrp.checked_neg().ok_or(EINVAL)?).map(|()| 0)
-            }
-            cmd::TIOCGPGRP => arg.put_int(-cdev::owner(file)),
-            _ => Err(ENOTTY),
-        }
-    }
-
-    /// `TUNSIFMODE`: point-to-point or broadcast, optionally multicast; only while down.
-    fn set_mode(&self, mode: i32) -> Result {
-        let mode = u32::try_from(mode).map_err(|_| EINVAL)?;
-        let _ctl = self.ctl.lock();
-        let rtnl = self.rtnl()?;
-        if self.netdev.is_up() {
-            return Err(EBUSY);
-        }
-        match mode & !iff::MULTICAST {
-            iff::POINTOPOINT | iff::BROADCAST => {
-                let kept =
-                    self.netdev.flags() & !(iff::BROADCAST | iff::POINTOPOINT | iff::MULTICAST);
-                self.netdev.set_flags_raw(&rtnl, kept | mode);
-                Ok(())
-            }
-            _ => Err(EINVAL),
-        }
-    }
-
-    /// `TUNSIFINFO`: the type must match; a new MTU goes through the kernel's MTU path.
-    fn set_info(&self, info: &[u8; 8]) -> Result {
-        let baudrate = i32::from_ne_bytes([info[0], info[1], info[2], info[3]]);
-        let mtu = u16::from_ne_bytes([info[4], info[5]]);
-        if info[6] != self.kind.driver().iftype {
-            return Err(EPROTOTYPE);
-        }
-        let mut ctl = self.ctl.lock();
-        if u32::from(mtu) != self.netdev.mtu() {
-            // Under RTNL: the interface cannot change namespace meanwhile.
-            let rtnl = self.rtnl()?;
-            // FreeBSD's PRIV_NET_SETIFMTU: the MTU is the administrator's, whoever holds the
-            // file.
-            if !self.netdev.admin_capable() {
-                return Err(EPERM);
-            }
-            self.netdev.set_mtu(&rtnl, mtu.into())?;
-        }
-        ctl.baudrate = baudrate;
-        Ok(())
-    }
-
-    /// `TUNGIFNAME`: the interface's name into `ifr_name` of the caller's `struct ifreq`.
-    fn write_name(&self, ifreq: UserSlice) -> Result<isize> {
-        let name = self.netdev.name();
-        ifreq.writer().write_slice(&name)?;
-        Ok(0)
-    }
-}
-
-/// Frames a packet for a tun's reader: the address family (`TUNSIFHEAD`) or the destination
-/// address (`TUNSLMODE`) before it, or nothing.
-fn frame_l3(skb: &mut Skb, ifhead: bool, lmode: bool) -> core::result::Result<(), Loss> {
-    let family = match skb.protocol() {
-        ETH_P_IP => AF_INET,
-        ETH_P_IPV6 if ifhead => AF_INET6,
-        // A family the framing cannot carry (FreeBSD: EAFNOSUPPORT).
-        _ => return Err(Loss::TxFamily),
-    };
-    if lmode && frame_lmode(skb, family).is_err()
-        || ifhead && skb.push(&family.to_be_bytes()).is_err()
-    {
-        return Err(Loss::TxFraming);
-    }
-    Ok(())
-}
-
-/// Prepends the destination as a Linux `sockaddr_in`/`sockaddr_in6` (`TUNSLMODE`).
-fn frame_lmode(skb: &mut Skb, family: u32) -> Result {
-    if family == AF_INET {
-        // struct sockaddr_in: family, port 0, address, 8 bytes of zero.
-        let mut sa = [0u8; 16];
-        sa[0..2].copy_from_slice(&(AF_INET as u16).to_ne_bytes());
-        skb.copy_bits(16, &mut sa[4..8])?;
-        skb.push(&sa)
-    } else {
-        // struct sockaddr_in6: family, port 0, flowinfo 0, address, scope id 0.
-        let mut sa = [0u8; 28];
-        sa[0..2].copy_from_slice(&(AF_INET6 as u16).to_ne_bytes());
-        skb.copy_bits(24, &mut sa[8..24])?;
-        skb.push(&sa)
     }
 }
 
