@@ -319,3 +319,42 @@ fn remove(rtnl: &Rtnl, unit: &Unit) -> bool {
     drop(entry);
     true
 }
+
+#[kunit_tests(tuntap_rs_clone)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        // `ip link add tun5 type bsdtun`, and the ways to ask for the lowest free unit.
+        assert_eq!(parse_name(Kind::Tun, b"tun5"), Ok(Want::Number(5)));
+        assert_eq!(parse_name(Kind::Tun, b"tun0"), Ok(Want::Number(0)));
+        assert_eq!(parse_name(Kind::Tap, b"tap32767"), Ok(Want::Number(32767)));
+        assert_eq!(parse_name(Kind::Vmnet, b"vmnet12"), Ok(Want::Number(12)));
+        assert_eq!(parse_name(Kind::Tun, b"tun"), Ok(Want::Lowest));
+        assert_eq!(parse_name(Kind::Tun, b"tun%d"), Ok(Want::Lowest));
+        assert_eq!(parse_name(Kind::Tun, b"bsdtun%d"), Ok(Want::Lowest));
+        assert_eq!(parse_name(Kind::Vmnet, b"bsdvmnet%d"), Ok(Want::Lowest));
+        // FreeBSD's ifc_name2unit refuses these.
+        assert_eq!(parse_name(Kind::Tun, b"tap5"), Err(EINVAL));
+        assert_eq!(parse_name(Kind::Tun, b"tun05"), Err(EINVAL));
+        assert_eq!(parse_name(Kind::Tun, b"tun5x"), Err(EINVAL));
+        assert_eq!(parse_name(Kind::Tun, b"tun-1"), Err(EINVAL));
+        assert_eq!(parse_name(Kind::Tap, b"bsdtun%d"), Err(EINVAL));
+        // Out of range, and too large for any integer.
+        assert_eq!(parse_name(Kind::Tun, b"tun32768"), Err(ENOSPC));
+        assert_eq!(parse_name(Kind::Tun, b"tun99999999999"), Err(ENOSPC));
+    }
+
+    #[test]
+    fn minors() {
+        for kind in Kind::ALL {
+            for number in [0, 1, 4242, MAX_UNIT] {
+                let m = minor(kind, number);
+                assert!(m < MINORS);
+                assert_eq!(from_minor(m), Some((kind, number)));
+            }
+        }
+        assert_eq!(from_minor(MINORS), None);
+    }
+}

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! BSD framing of a tun's packets for its reader: the `TUNSIFHEAD` address family or the
-//! `TUNSLMODE` destination before each packet.
+//! `TUNSLMODE` destination before each packet, and the checks of a written virtio-net header.
+//! Pure functions but for the two that work on an `Skb`.
 
 use super::stats::Loss;
 use crate::netdev::{
     Skb,
     ETH_P_IP,
     ETH_P_IPV6, //
+    VNET_HDR_LEN,
 };
 use kernel::prelude::*;
 
@@ -16,15 +18,47 @@ pub(super) const AF_INET: u32 = 2;
 /// Linux `AF_INET6`.
 pub(super) const AF_INET6: u32 = 10;
 
+/// The `TUNSIFHEAD` family of a packet of EtherType `protocol` routed out of a tun, or `None`
+/// if the framing cannot carry it: without `TUNSIFHEAD`, only IPv4 (FreeBSD: `EAFNOSUPPORT`).
+pub(super) fn family_of(protocol: u16, ifhead: bool) -> Option<u32> {
+    match protocol {
+        ETH_P_IP => Some(AF_INET),
+        ETH_P_IPV6 if ifhead => Some(AF_INET6),
+        _ => None,
+    }
+}
+
+/// The EtherType of a packet written to a tun after the `TUNSIFHEAD` family `family`.
+pub(super) fn protocol_of(family: u32) -> Option<u16> {
+    match family {
+        AF_INET => Some(ETH_P_IP),
+        AF_INET6 => Some(ETH_P_IPV6),
+        _ => None,
+    }
+}
+
+/// A Linux `struct sockaddr_in` for `addr` (`TUNSLMODE`): family in host byte order, port 0,
+/// the address, 8 bytes of zero. Linux sockaddrs have no `sa_len`.
+pub(super) fn sockaddr_in(addr: [u8; 4]) -> [u8; 16] {
+    let mut sa = [0u8; 16];
+    sa[0..2].copy_from_slice(&(AF_INET as u16).to_ne_bytes());
+    sa[4..8].copy_from_slice(&addr);
+    sa
+}
+
+/// A Linux `struct sockaddr_in6` for `addr`: family, port 0, flow info 0, the address, scope
+/// id 0.
+pub(super) fn sockaddr_in6(addr: [u8; 16]) -> [u8; 28] {
+    let mut sa = [0u8; 28];
+    sa[0..2].copy_from_slice(&(AF_INET6 as u16).to_ne_bytes());
+    sa[8..24].copy_from_slice(&addr);
+    sa
+}
+
 /// Frames a packet for a tun's reader: the address family (`TUNSIFHEAD`) or the destination
 /// address (`TUNSLMODE`) before it, or nothing.
 pub(super) fn frame_l3(skb: &mut Skb, ifhead: bool, lmode: bool) -> core::result::Result<(), Loss> {
-    let family = match skb.protocol() {
-        ETH_P_IP => AF_INET,
-        ETH_P_IPV6 if ifhead => AF_INET6,
-        // A family the framing cannot carry (FreeBSD: EAFNOSUPPORT).
-        _ => return Err(Loss::TxFamily),
-    };
+    let family = family_of(skb.protocol(), ifhead).ok_or(Loss::TxFamily)?;
     if lmode && frame_lmode(skb, family).is_err()
         || ifhead && skb.push(&family.to_be_bytes()).is_err()
     {
@@ -36,16 +70,85 @@ pub(super) fn frame_l3(skb: &mut Skb, ifhead: bool, lmode: bool) -> core::result
 /// Prepends the destination as a Linux `sockaddr_in`/`sockaddr_in6` (`TUNSLMODE`).
 fn frame_lmode(skb: &mut Skb, family: u32) -> Result {
     if family == AF_INET {
-        // struct sockaddr_in: family, port 0, address, 8 bytes of zero.
-        let mut sa = [0u8; 16];
-        sa[0..2].copy_from_slice(&(AF_INET as u16).to_ne_bytes());
-        skb.copy_bits(16, &mut sa[4..8])?;
-        skb.push(&sa)
+        let mut addr = [0u8; 4];
+        skb.copy_bits(16, &mut addr)?;
+        skb.push(&sockaddr_in(addr))
     } else {
-        // struct sockaddr_in6: family, port 0, flowinfo 0, address, scope id 0.
-        let mut sa = [0u8; 28];
-        sa[0..2].copy_from_slice(&(AF_INET6 as u16).to_ne_bytes());
-        skb.copy_bits(24, &mut sa[8..24])?;
-        skb.push(&sa)
+        let mut addr = [0u8; 16];
+        skb.copy_bits(24, &mut addr)?;
+        skb.push(&sockaddr_in6(addr))
+    }
+}
+
+/// `VIRTIO_NET_HDR_F_NEEDS_CSUM`.
+const NEEDS_CSUM: u8 = 1;
+
+/// Whether the virtio-net header `hdr` (little-endian `struct virtio_net_hdr`: flags,
+/// gso_type, hdr_len, gso_size, csum_start, csum_offset) describes headers that lie within a
+/// frame of `frame_len` bytes: `hdr_len`, extended to cover the checksum field when
+/// `NEEDS_CSUM` is set, as Linux's tun checks it. The kernel checks the rest when it applies
+/// the header.
+pub(super) fn vnet_hdr_fits(hdr: &[u8; VNET_HDR_LEN], frame_len: usize) -> bool {
+    let le16 = |i: usize| usize::from(u16::from_le_bytes([hdr[i], hdr[i + 1]]));
+    let mut hdr_len = le16(2);
+    if hdr[0] & NEEDS_CSUM != 0 {
+        hdr_len = hdr_len.max(le16(6) + le16(8) + 2);
+    }
+    hdr_len <= frame_len
+}
+
+#[kunit_tests(tuntap_rs_framing)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn families() {
+        assert_eq!(family_of(ETH_P_IP, false), Some(AF_INET));
+        assert_eq!(family_of(ETH_P_IP, true), Some(AF_INET));
+        assert_eq!(family_of(ETH_P_IPV6, true), Some(AF_INET6));
+        // Without TUNSIFHEAD only IPv4 is carried.
+        assert_eq!(family_of(ETH_P_IPV6, false), None);
+        assert_eq!(family_of(0x0806, true), None);
+        assert_eq!(protocol_of(2), Some(ETH_P_IP));
+        assert_eq!(protocol_of(10), Some(ETH_P_IPV6));
+        // FreeBSD's AF_INET6 (28) is not Linux's.
+        assert_eq!(protocol_of(28), None);
+        assert_eq!(protocol_of(0), None);
+    }
+
+    #[test]
+    fn sockaddrs() {
+        let sa = sockaddr_in([10, 0, 0, 2]);
+        assert_eq!(u16::from_ne_bytes([sa[0], sa[1]]), 2);
+        assert_eq!(&sa[2..4], &[0, 0]);
+        assert_eq!(&sa[4..8], &[10, 0, 0, 2]);
+        assert_eq!(&sa[8..], &[0; 8]);
+        let addr = [0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
+        let sa6 = sockaddr_in6(addr);
+        assert_eq!(u16::from_ne_bytes([sa6[0], sa6[1]]), 10);
+        assert_eq!(&sa6[2..8], &[0; 6]);
+        assert_eq!(&sa6[8..24], &addr);
+        assert_eq!(&sa6[24..], &[0; 4]);
+    }
+
+    #[test]
+    fn vnet_headers() {
+        // hdr_len 54 in a 54-byte frame fits; in 53 bytes it does not.
+        let mut hdr = [0u8; VNET_HDR_LEN];
+        hdr[2] = 54;
+        assert!(vnet_hdr_fits(&hdr, 54));
+        assert!(!vnet_hdr_fits(&hdr, 53));
+        // NEEDS_CSUM: the checksum field (csum_start + csum_offset + 2) must fit too.
+        let mut csum = [0u8; VNET_HDR_LEN];
+        csum[0] = NEEDS_CSUM;
+        csum[6] = 34;
+        csum[8] = 16;
+        assert!(vnet_hdr_fits(&csum, 52));
+        assert!(!vnet_hdr_fits(&csum, 51));
+        // Offsets near u16::MAX do not overflow.
+        let big = [NEEDS_CSUM, 0, 0xff, 0xff, 0, 0, 0xff, 0xff, 0xff, 0xff];
+        assert!(!vnet_hdr_fits(&big, 65535));
+        // No header fields: fits any frame.
+        assert!(vnet_hdr_fits(&[0; VNET_HDR_LEN], 0));
     }
 }

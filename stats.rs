@@ -47,6 +47,24 @@ pub(super) enum Loss {
 impl Loss {
     const COUNT: usize = Loss::TxVnetHdr as usize + 1;
 
+    /// Every reason, in order.
+    #[cfg_attr(not(CONFIG_KUNIT = "y"), allow(dead_code))]
+    const ALL: [Loss; Loss::COUNT] = [
+        Loss::RxDown,
+        Loss::RxFiltered,
+        Loss::RxOversize,
+        Loss::RxShort,
+        Loss::RxFamily,
+        Loss::RxVnetHdr,
+        Loss::RxCopy,
+        Loss::TxClosed,
+        Loss::TxFamily,
+        Loss::TxFraming,
+        Loss::TxPurged,
+        Loss::TxCopy,
+        Loss::TxVnetHdr,
+    ];
+
     /// Every reason, in order, with its `ethtool -S` name.
     pub(crate) const NAMES: [&'static CStr; Loss::COUNT] = [
         c"rx_dropped_down",
@@ -127,3 +145,47 @@ pub(crate) const STAT_NAMES: [&CStr; Loss::COUNT + 1] = {
     }
     names
 };
+
+#[kunit_tests(tuntap_rs_stats)]
+mod tests {
+    use super::*;
+
+    /// The standard counters a name says the loss adds to: its prefix names the first, and an
+    /// error on the transmit side is also a drop (the packet never reaches the reader).
+    fn counters_named(name: &[u8]) -> Option<&'static [Counter]> {
+        if name.starts_with(b"rx_dropped_") {
+            Some(&[Counter::RxDropped])
+        } else if name.starts_with(b"rx_errors_") {
+            Some(&[Counter::RxErrors])
+        } else if name.starts_with(b"tx_dropped_") {
+            Some(&[Counter::TxDropped])
+        } else if name.starts_with(b"tx_errors_") {
+            Some(&[Counter::TxErrors, Counter::TxDropped])
+        } else {
+            None
+        }
+    }
+
+    #[test]
+    fn taxonomy() {
+        for (i, loss) in Loss::ALL.into_iter().enumerate() {
+            // ALL is in declaration order, which indexes the counters and the names.
+            assert_eq!(loss as usize, i);
+            let name = Loss::NAMES[i].to_bytes();
+            assert_eq!(counters_named(name), Some(loss.counters()));
+        }
+    }
+
+    #[test]
+    fn ethtool_names() {
+        assert_eq!(STAT_NAMES.len(), Loss::COUNT + 1);
+        assert_eq!(STAT_NAMES[Loss::COUNT].to_bytes(), b"queue_stops");
+        for (i, a) in STAT_NAMES.iter().enumerate() {
+            // ETH_GSTRING_LEN: 32 bytes with the NUL.
+            assert!(a.to_bytes().len() < 32);
+            for b in &STAT_NAMES[i + 1..] {
+                assert_ne!(a.to_bytes(), b.to_bytes());
+            }
+        }
+    }
+}

@@ -41,8 +41,7 @@ use crate::{
         Skb,
         SkbQueue,
         ETH_HLEN,
-        ETH_P_IP,
-        ETH_P_IPV6, //
+        ETH_P_IP, //
         VNET_HDR_LEN,
     },
     Kind, //
@@ -56,8 +55,8 @@ mod stats;
 
 use framing::{
     frame_l3,
-    AF_INET,
-    AF_INET6, //
+    protocol_of,
+    vnet_hdr_fits, //
 };
 pub(crate) use ioctl::set_debug;
 pub(crate) use stats::STAT_NAMES;
@@ -683,18 +682,11 @@ impl Unit {
         if src.copy_from_iter(&mut raw[..vnet]) != vnet {
             return Err(EFAULT);
         }
-        let le16 = |i: usize| usize::from(u16::from_le_bytes([raw[i], raw[i + 1]]));
-        // struct virtio_net_hdr: flags, gso_type, hdr_len, gso_size, csum_start, csum_offset.
-        const NEEDS_CSUM: u8 = 1;
-        let mut hdr_len = le16(2);
-        if raw[0] & NEEDS_CSUM != 0 {
-            hdr_len = hdr_len.max(le16(6) + le16(8) + 2);
-        }
-        if hdr_len > len - vnet {
-            return Err(EINVAL);
-        }
         let mut hdr = [0u8; VNET_HDR_LEN];
         hdr.copy_from_slice(&raw[..VNET_HDR_LEN]);
+        if !vnet_hdr_fits(&hdr, len - vnet) {
+            return Err(EINVAL);
+        }
         Ok(hdr)
     }
 
@@ -721,14 +713,10 @@ impl Unit {
                 self.lose(Loss::RxCopy);
                 return Err(EFAULT);
             }
-            match u32::from_be_bytes(af) {
-                AF_INET => ETH_P_IP,
-                AF_INET6 => ETH_P_IPV6,
-                _ => {
-                    self.lose(Loss::RxFamily);
-                    return Err(EAFNOSUPPORT);
-                }
-            }
+            protocol_of(u32::from_be_bytes(af)).ok_or_else(|| {
+                self.lose(Loss::RxFamily);
+                EAFNOSUPPORT
+            })?
         } else {
             ETH_P_IP
         };

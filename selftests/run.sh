@@ -1,12 +1,18 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# Runs the tuntap_rs selftests (inside the guest; scripts/vm loads the module first) and prints
+# Runs the tuntap_rs selftests (inside the guest; scripts/vm loads the module first, and so does
+# this script when the module is not loaded and TUNTAP_KO names it) and prints
 # their TAP output, then `selftests: N passed, N failed, N skipped`.
 #   run.sh                     every program
 #   run.sh PROG [ARGS...]      one program, with kselftest_harness arguments (-t TEST, -l, ...)
 cd "$(dirname "$0")" || exit 1
-progs="module tun tun32 tap vnet lifecycle hostile examples.sh tools.sh stress faults"
+# Run by kselftest (make run_tests, run_kselftest.sh) rather than by scripts/vm: load the module
+# named by TUNTAP_KO if it is not loaded yet.
+if ! grep -q '^tuntap_rs ' /proc/modules && [ -n "$TUNTAP_KO" ]; then
+	insmod "$TUNTAP_KO" || exit 1
+fi
+progs="kunit.sh module tun tun32 tap vnet lifecycle hostile examples.sh tools.sh stress faults"
 if [ $# -gt 0 ]; then
 	progs=$1
 	shift
