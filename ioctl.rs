@@ -113,7 +113,7 @@ impl Arg {
 
 impl Unit {
     /// The ioctls (FreeBSD `tunioctl`): those of the unit's link layer, then the common ones.
-    pub(super) fn ioctl(&self, file: &File, cmd: u32, arg: usize, compat: bool) -> Result<isize> {
+    pub(crate) fn ioctl(&self, file: &File, cmd: u32, arg: usize, compat: bool) -> Result<isize> {
         if self.io.lock().dying {
             return Err(ENXIO);
         }

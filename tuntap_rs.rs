@@ -32,6 +32,7 @@ use kernel::prelude::*;
 mod cdev;
 mod clone;
 mod netdev;
+mod node;
 mod sys;
 mod unit;
 

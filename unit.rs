@@ -27,7 +27,6 @@ use crate::{
         self,
         Fasync, //
     },
-    clone,
     module_parameters,
     netdev::{
         iff,
@@ -81,7 +80,6 @@ use kernel::{
             PollTable, //
         },
         Arc,
-        ArcBorrow,
         Mutex,
         SpinLockIrq, //
     },
@@ -344,7 +342,7 @@ impl Unit {
     /// Pending output is junked, for every kind. A tun or tap then goes down and loses its
     /// carrier; a vmnet stays up with its carrier, and keeps what is routed out of it from now
     /// on for its next opener.
-    fn detach(&self) -> bool {
+    pub(crate) fn detach(&self) -> bool {
         let _ctl = self.ctl.lock();
         let (pending, transient, had_vnet_hdr) = {
             let mut io = self.io.lock();
@@ -534,7 +532,7 @@ impl Unit {
 
     /// One packet per read (FreeBSD `tunread`); a short buffer gets the first part and the rest
     /// of that packet is dropped.
-    fn read(&self, dst: &mut IovIterDest<'_>, nonblock: bool) -> Result<usize> {
+    pub(crate) fn read(&self, dst: &mut IovIterDest<'_>, nonblock: bool) -> Result<usize> {
         let (skb, vnet, restart) = {
             let mut io = self.io.lock();
             loop {
@@ -593,7 +591,7 @@ impl Unit {
     }
 
     /// One packet per write (FreeBSD `tunwrite`), gathered across the iovecs.
-    fn write(&self, src: &mut IovIterSource<'_>) -> Result<usize> {
+    pub(crate) fn write(&self, src: &mut IovIterSource<'_>) -> Result<usize> {
         // One look at the state for the whole write.
         let (dev, (ifhead, vnet)) = self.live_with(|io| (io.ifhead, io.vnet_hdr))?;
         let len = src.len();
@@ -730,7 +728,7 @@ impl Unit {
         Ok(len)
     }
 
-    fn poll(&self, file: &File, table: &PollTable<'_>) -> u32 {
+    pub(crate) fn poll(&self, file: &File, table: &PollTable<'_>) -> u32 {
         table.register_wait(file, &self.readable);
         let mut io = self.io.lock();
         io.polled = true;
@@ -743,56 +741,15 @@ impl Unit {
         }
         mask
     }
-}
 
-impl cdev::Operations for Unit {
-    fn open_clone(kind: Kind, _file: &File) -> Result<Arc<Unit>> {
-        clone::open_clone(kind)
-    }
-
-    fn open_unit(minor: u32, _file: &File) -> Result<Arc<Unit>> {
-        clone::open_unit(minor)
-    }
-
-    fn release(this: Arc<Unit>, _file: &File) {
-        if this.detach() {
-            clone::destroy(&this);
-        }
-    }
-
-    fn read(this: ArcBorrow<'_, Unit>, dst: &mut IovIterDest<'_>, nonblock: bool) -> Result<usize> {
-        this.read(dst, nonblock)
-    }
-
-    fn write(this: ArcBorrow<'_, Unit>, src: &mut IovIterSource<'_>) -> Result<usize> {
-        this.write(src)
-    }
-
-    fn poll(this: ArcBorrow<'_, Unit>, file: &File, table: &PollTable<'_>) -> u32 {
-        this.poll(file, table)
-    }
-
-    fn ioctl(
-        this: ArcBorrow<'_, Unit>,
-        file: &File,
-        cmd: u32,
-        arg: usize,
-        compat: bool,
-    ) -> Result<isize> {
-        this.ioctl(file, cmd, arg, compat)
-    }
-
-    fn fasync(this: ArcBorrow<'_, Unit>, fd: i32, file: &File, on: bool) -> Result {
-        this.fasync.set(fd, file, on)
-    }
-
-    fn show_fdinfo(this: ArcBorrow<'_, Unit>, m: &SeqFile) {
-        let name = this.netdev.name();
+    /// The unit's lines in `/proc/<pid>/fdinfo/<fd>`.
+    pub(crate) fn show_fdinfo(&self, m: &SeqFile) {
+        let name = self.netdev.name();
         let len = name.iter().position(|&b| b == 0).unwrap_or(name.len());
         let name = core::str::from_utf8(&name[..len]).unwrap_or("?");
         let (mode, vnet_hdr, pid, transient, queued, dying) = {
-            let io = this.io.lock();
-            let mode = match (this.is_l2(), io.ifhead, io.lmode) {
+            let io = self.io.lock();
+            let mode = match (self.is_l2(), io.ifhead, io.lmode) {
                 (true, _, _) => "ethernet",
                 (false, true, _) => "ifhead",
                 (false, false, true) => "lmode",
@@ -811,11 +768,11 @@ impl cdev::Operations for Unit {
             m,
             "tuntap-iface:\t{}\ntuntap-unit:\t{}{}\ntuntap-mode:\t{}\n",
             name,
-            this.kind.driver().name.to_str().unwrap_or("?"),
-            this.number,
+            self.kind.driver().name.to_str().unwrap_or("?"),
+            self.number,
             mode
         );
-        if this.is_l2() {
+        if self.is_l2() {
             seq_print!(m, "tuntap-vnet-hdr:\t{}\n", vnet_hdr);
         }
         seq_print!(
@@ -826,5 +783,10 @@ impl cdev::Operations for Unit {
             queued,
             u8::from(dying)
         );
+    }
+
+    /// Asks for, or stops, `SIGIO` on `file` (`fd`) when a packet is queued.
+    pub(crate) fn set_fasync(&self, fd: i32, file: &File, on: bool) -> Result {
+        self.fasync.set(fd, file, on)
     }
 }
