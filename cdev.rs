@@ -21,10 +21,7 @@
 //! `Arc` that [`Operations::open_clone`]/[`Operations::open_unit`] returned (its
 //! `private_data`) and the module is pinned by `file_operations.owner`.
 
-use crate::{
-    sys,
-    Kind, //
-};
+use crate::sys;
 use core::{
     cell::UnsafeCell,
     marker::PhantomData,
@@ -55,8 +52,12 @@ use kernel::{
 
 /// What a node's files do. Every open file holds an `Arc<Self>`.
 pub(crate) trait Operations: Sized + Send + Sync + 'static {
+    /// What tells the cloning nodes apart: the value a node is registered with and passes to
+    /// [`Operations::open_clone`].
+    type Kind: Copy + Send + Sync + 'static;
+
     /// `open(2)` of the cloning node of `kind`.
-    fn open_clone(kind: Kind, file: &File) -> Result<Arc<Self>>;
+    fn open_clone(kind: Self::Kind, file: &File) -> Result<Arc<Self>>;
     /// `open(2)` of the per-unit node with this minor number.
     fn open_unit(minor: u32, file: &File) -> Result<Arc<Self>>;
     /// Last close of the file.
@@ -96,7 +97,7 @@ pub(crate) struct Registration<T: Operations> {
     #[pin]
     misc: Opaque<bindings::miscdevice>,
     /// Passed to [`Operations::open_clone`].
-    kind: Kind,
+    kind: T::Kind,
     /// The misc device's name (sysfs, `/proc/misc`), `tuntap_rs_<node>`, so as not to clash
     /// with Linux's own tun ("tun"); `misc.name` points into its heap buffer, which never
     /// moves.
@@ -114,7 +115,7 @@ unsafe impl<T: Operations> Send for Registration<T> {}
 
 impl<T: Operations> Registration<T> {
     /// Registers the cloning node of `kind`, `/dev/<nodename>` (mode 0600, owner root).
-    pub(crate) fn register(nodename: &CStr, kind: Kind) -> Result<impl PinInit<Self, Error>> {
+    pub(crate) fn register(nodename: &CStr, kind: T::Kind) -> Result<impl PinInit<Self, Error>> {
         let name = CString::try_from_fmt(fmt!("tuntap_rs_{}", nodename.to_str()?))?;
         let nodename = CString::try_from_fmt(fmt!("{}", nodename.to_str()?))?;
         let name_ptr = name.as_char_ptr();

@@ -26,11 +26,16 @@ use crate::{
     netdev::{
         self,
         LinkLayer,
+        LinkSetup,
         Net,
         NetDev,
+        NetDriver,
         Rtnl, //
     },
-    unit::Unit,
+    unit::{
+        self,
+        Unit, //
+    },
     Kind, //
 };
 use kernel::{
@@ -157,7 +162,7 @@ pub(crate) fn may_clone(kind: Kind, privileged: bool) -> Result {
 pub(crate) fn open_clone(kind: Kind) -> Result<Arc<Unit>> {
     let net = Net::current()?;
     may_clone(kind, net.admin_capable())?;
-    let netdev = NetDev::new(kind, &net)?;
+    let netdev = NetDev::new(kind as u32, &net)?;
     let unit = create(&Rtnl::lock(), kind, netdev, Want::Lowest)?;
     if let Err(e) = unit.attach() {
         destroy(&unit);
@@ -318,6 +323,33 @@ fn remove(rtnl: &Rtnl, unit: &Unit) -> bool {
     // The node goes away outside the registry lock.
     drop(entry);
     true
+}
+
+/// The driver's rtnetlink link kinds, one per [`Kind`] (the C glue's `rtnl_link_ops`, in
+/// [`Kind::ALL`] order), for the network layer.
+pub(crate) struct Links;
+
+impl NetDriver for Links {
+    type Unit = Unit;
+
+    fn setup(kind: u32) -> Option<LinkSetup> {
+        let kind = Kind::from_index(kind)?;
+        Some(LinkSetup {
+            setup: unit::setup(kind),
+            // No carrier until the first open, as after a close: no route leads into a tunnel
+            // that nobody serves. vmnet keeps its carrier closed, to queue output for its next
+            // opener.
+            carrier: kind.driver().keep_when_closed,
+        })
+    }
+
+    fn link_new(rtnl: &Rtnl, kind: u32, dev: NetDev) -> Result {
+        link_new(rtnl, Kind::from_index(kind).ok_or(EINVAL)?, dev)
+    }
+
+    fn link_del(rtnl: &Rtnl, unit: &Unit) {
+        link_del(rtnl, unit)
+    }
 }
 
 #[kunit_tests(tuntap_rs_clone)]

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The network side: thin, safe wrappers over `net_device`, `sk_buff`, network namespaces and
-//! RTNL (through `glue.c`), and the `net_device_ops` entry points, which go straight to
-//! [`Unit`].
+//! RTNL (through `glue.c`), and the `net_device_ops`, ethtool and rtnetlink entry points, which
+//! an [`Adapter`] generic over the driver's [`NetDriver`] and [`NetUnit`] implementations
+//! forwards to the driver. Nothing here names the driver: the crate root instantiates the
+//! adapter with [`export_net_driver!`].
 //!
 //! # Lifetimes
 //!
-//! A [`NetDev`] is a field of its [`Unit`]. Every unit's device is created the way rtnetlink
+//! A [`NetDev`] is a field of its unit (the [`NetUnit`]). Every unit's device is created the way rtnetlink
 //! creates one (same setup, same `rtnl_link_ops`), by cloning or by `ip link add`, so that
 //! `ip link del`, namespace teardown and module unload (`rtnl_link_unregister()`) destroy any
 //! unit the same way: through `dellink`, under RTNL.
@@ -21,15 +23,7 @@
 //!
 //! [`Rtnl`] is the RTNL mutex; where it nests: the crate root's lock order.
 
-use crate::{
-    clone,
-    sys,
-    unit::{
-        self,
-        Unit, //
-    },
-    Kind, //
-};
+use crate::sys;
 use core::{
     mem::ManuallyDrop,
     ptr::NonNull,
@@ -177,7 +171,7 @@ impl Drop for Rtnl {
 /// pointer in its private area). While `owned` is false it belongs to rtnetlink, which frees
 /// it should its registration fail; once `owned` is true this `NetDev` frees it in [`Drop`].
 /// While `registered` is true it is registered, and its private area holds a counted
-/// reference to the [`Unit`] containing this `NetDev`, which the device's destructor
+/// reference to the unit containing this `NetDev`, which the device's destructor
 /// (`tuntap_rs_netdev_release()`) drops once it is unregistered and unused: the unit outlives
 /// the registration and every ndo callback.
 pub(crate) struct NetDev {
@@ -192,11 +186,11 @@ unsafe impl Send for NetDev {}
 unsafe impl Sync for NetDev {}
 
 impl NetDev {
-    /// Allocates an unregistered net_device of `kind` in `net` (cloning), with a placeholder
-    /// name.
-    pub(crate) fn new(kind: Kind, net: &Net) -> Result<NetDev> {
+    /// Allocates an unregistered net_device of link kind `kind` (an index of the C glue's
+    /// `rtnl_link_ops`) in `net` (cloning), with a placeholder name.
+    pub(crate) fn new(kind: u32, net: &Net) -> Result<NetDev> {
         // SAFETY: `net` is a valid, counted namespace; the device takes no reference to it.
-        let dev = unsafe { sys::tuntap_rs_netdev_alloc(kind as c_uint, net.net.as_ptr()) };
+        let dev = unsafe { sys::tuntap_rs_netdev_alloc(kind, net.net.as_ptr()) };
         let dev = NonNull::new(dev).ok_or(ENOMEM)?;
         // INVARIANT: Allocated by us, set up by our setup, not registered.
         Ok(NetDev {
@@ -501,7 +495,7 @@ impl Drop for NetDev {
 
 /// Registers `unit`'s net_device; from then on its ndo callbacks reach `unit`, and the device
 /// holds a reference to it until it is unregistered.
-pub(crate) fn register(_rtnl: &Rtnl, unit: &Arc<Unit>) -> Result {
+pub(crate) fn register<U: NetUnit>(_rtnl: &Rtnl, unit: &Arc<U>) -> Result {
     let netdev = unit.netdev();
     let ptr = Arc::into_raw(unit.clone());
     // SAFETY: The device is valid and not registered; RTNL is held. On success the device
@@ -518,165 +512,382 @@ pub(crate) fn register(_rtnl: &Rtnl, unit: &Arc<Unit>) -> Result {
     Ok(())
 }
 
-/// rtnetlink's and our own setup callback: the interface of a new unit of `kind`.
-///
-/// # Safety
-///
-/// `dev` must be a net_device being allocated, in its setup callback.
-#[no_mangle]
-unsafe extern "C" fn tuntap_rs_link_setup(dev: *mut bindings::net_device, kind: c_uint) {
-    if let Some(kind) = Kind::from_index(kind) {
-        // SAFETY: As the caller guarantees.
-        unsafe { apply_setup(dev, unit::setup(kind)) };
-        // No carrier until the first open, as after a close: no route leads into a tunnel that
-        // nobody serves. vmnet keeps its carrier closed, to queue output for its next opener.
-        if !kind.driver().keep_when_closed {
-            // SAFETY: The device is valid and not registered: only its state bit changes.
-            unsafe { sys::tuntap_rs_netdev_carrier(dev, false) };
+/// What a unit does for its net_device: the device's callbacks, as a PHY driver's are
+/// `kernel::net::phy::Driver`'s. The [`Adapter`] calls them from the C entry points.
+pub(crate) trait NetUnit: Send + Sync + 'static {
+    /// The `ethtool -S` counters' names, in the order [`NetUnit::stats`] fills them.
+    const STAT_NAMES: &'static [&'static CStr];
+
+    /// The unit's device.
+    fn netdev(&self) -> &NetDev;
+    /// `ndo_open`: the interface went up.
+    fn up(&self);
+    /// `ndo_stop`: the interface went down.
+    fn down(&self);
+    /// `ndo_start_xmit`: a packet routed out of the interface, the unit's now.
+    fn transmit(&self, dev: &Live<'_>, skb: Skb);
+    /// `ndo_fix_features`: whether the device may offer the virtio-net offloads.
+    fn vnet_offloads(&self) -> bool;
+    /// What ethtool reports: link, speed, duplex, bus info.
+    fn ethtool_link(&self) -> EthtoolLink;
+    /// The `ethtool -S` values, in [`NetUnit::STAT_NAMES`] order.
+    fn stats(&self, out: &mut [u64]);
+    /// rtnetlink's `fill_info`: the unit's state.
+    fn link_info(&self) -> LinkInfo;
+}
+
+/// How a new device of a link kind looks.
+pub(crate) struct LinkSetup {
+    /// Its interface.
+    pub(crate) setup: &'static Setup,
+    /// Whether it has a carrier from the start.
+    pub(crate) carrier: bool,
+}
+
+/// A driver's rtnetlink link kinds: how their devices are set up, created and destroyed. A
+/// kind is an index of the C glue's `rtnl_link_ops`.
+pub(crate) trait NetDriver: 'static {
+    /// What the devices' private areas hold.
+    type Unit: NetUnit;
+
+    /// How a device of link kind `kind` is set up; `None` for a kind the driver does not have.
+    fn setup(kind: u32) -> Option<LinkSetup>;
+    /// `ip link add`: make `dev`, which rtnetlink allocated with this kind's setup, a unit.
+    fn link_new(rtnl: &Rtnl, kind: u32, dev: NetDev) -> Result;
+    /// `ip link del`, namespace teardown or module unload: the unit dies (the C side then
+    /// unregisters the device).
+    fn link_del(rtnl: &Rtnl, unit: &Self::Unit);
+}
+
+/// The C entry points of a [`NetDriver`], which [`export_net_driver!`] exports under the names
+/// `glue.c` calls.
+pub(crate) struct Adapter<T: NetDriver>(core::marker::PhantomData<T>);
+
+impl<T: NetDriver> Adapter<T> {
+    /// # Safety
+    ///
+    /// `dev` must be a registered net_device of the driver.
+    unsafe fn unit_of<'a>(dev: *mut bindings::net_device) -> &'a T::Unit {
+        // SAFETY: By the `NetDev` invariants the private area points at the unit that contains
+        // the device, which lives as long as the registration.
+        unsafe { &*sys::tuntap_rs_netdev_unit(dev).cast::<T::Unit>() }
+    }
+
+    /// rtnetlink's and our own setup callback: the interface of a new device of `kind`.
+    ///
+    /// # Safety
+    ///
+    /// `dev` must be a net_device being allocated, in its setup callback.
+    pub(crate) unsafe fn link_setup(dev: *mut bindings::net_device, kind: c_uint) {
+        if let Some(link) = T::setup(kind) {
+            // SAFETY: As the caller guarantees.
+            unsafe { apply_setup(dev, link.setup) };
+            if !link.carrier {
+                // SAFETY: The device is valid and not registered: only its state bit changes.
+                unsafe { sys::tuntap_rs_netdev_carrier(dev, false) };
+            }
         }
     }
-}
 
-/// `ip link add NAME type bsdtun|bsdtap|bsdvmnet`: makes the device rtnetlink allocated a unit.
-///
-/// # Safety
-///
-/// `dev` must be an unregistered net_device rtnetlink allocated with our setup, which it frees
-/// if this fails; RTNL must be held.
-#[no_mangle]
-unsafe extern "C" fn tuntap_rs_link_new(dev: *mut bindings::net_device, kind: c_uint) -> c_int {
-    let (Some(dev), Some(kind)) = (NonNull::new(dev), Kind::from_index(kind)) else {
-        return EINVAL.to_errno();
-    };
-    // SAFETY: As the caller guarantees.
-    let netdev = unsafe { NetDev::adopt(dev) };
-    // SAFETY: The caller holds RTNL.
-    let rtnl = unsafe { Rtnl::held() };
-    match clone::link_new(&rtnl, kind, netdev) {
-        Ok(()) => 0,
-        Err(e) => e.to_errno(),
+    /// `ip link add NAME type KIND`.
+    ///
+    /// # Safety
+    ///
+    /// `dev` must be an unregistered net_device rtnetlink allocated with our setup, which it
+    /// frees if this fails; RTNL must be held.
+    pub(crate) unsafe fn link_new(dev: *mut bindings::net_device, kind: c_uint) -> c_int {
+        let Some(dev) = NonNull::new(dev) else {
+            return EINVAL.to_errno();
+        };
+        // SAFETY: As the caller guarantees.
+        let netdev = unsafe { NetDev::adopt(dev) };
+        // SAFETY: The caller holds RTNL.
+        let rtnl = unsafe { Rtnl::held() };
+        match T::link_new(&rtnl, kind, netdev) {
+            Ok(()) => 0,
+            Err(e) => e.to_errno(),
+        }
+    }
+
+    /// `dellink`: the unit dies; the C side then queues the device for unregistration.
+    ///
+    /// # Safety
+    ///
+    /// `dev` must be a registered net_device of the driver; RTNL must be held.
+    pub(crate) unsafe fn link_del(dev: *mut bindings::net_device) {
+        // SAFETY: Registered, as the caller guarantees.
+        let unit = unsafe { Self::unit_of(dev) };
+        // The caller unregisters it: nobody else may.
+        unit.netdev().registered.store(false, Ordering::Release);
+        // SAFETY: The caller holds RTNL.
+        let rtnl = unsafe { Rtnl::held() };
+        T::link_del(&rtnl, unit);
+    }
+
+    /// The device's destructor, once it is unregistered and unused: it lets go of its unit.
+    ///
+    /// # Safety
+    ///
+    /// `dev` must be a net_device of the driver that was registered and whose unregistration
+    /// is complete; called once.
+    pub(crate) unsafe fn release(dev: *mut bindings::net_device) {
+        // SAFETY: Registration stored a counted reference there (`register`), given up only
+        // here.
+        drop(unsafe { Arc::from_raw(sys::tuntap_rs_netdev_unit(dev).cast::<T::Unit>()) });
+    }
+
+    /// What ethtool asks: link, speed, duplex, bus info.
+    ///
+    /// # Safety
+    ///
+    /// `dev` must be a registered net_device of the driver and `out` valid for writes.
+    pub(crate) unsafe fn ethtool_query(dev: *mut bindings::net_device, out: *mut sys::EthtoolInfo) {
+        // SAFETY: ethtool calls its ops only on registered devices.
+        let link = unsafe { Self::unit_of(dev) }.ethtool_link();
+        // SAFETY: `out` is valid for writes.
+        unsafe {
+            out.write(sys::EthtoolInfo {
+                link: link.detected,
+                speed: link.speed,
+                duplex: link.duplex,
+                bus_info: link.bus_info.as_char_ptr(),
+            })
+        };
+    }
+
+    /// How many `ethtool -S` counters a unit has.
+    pub(crate) fn ethtool_nstats() -> c_uint {
+        <T::Unit as NetUnit>::STAT_NAMES.len() as c_uint
+    }
+
+    /// The name of `ethtool -S` counter `i` (a static C string), or null.
+    pub(crate) fn ethtool_stat_name(i: c_uint) -> *const c_char {
+        <T::Unit as NetUnit>::STAT_NAMES
+            .get(i as usize)
+            .map_or(core::ptr::null(), |name| name.as_char_ptr())
+    }
+
+    /// The `ethtool -S` values of the unit of `dev`.
+    ///
+    /// # Safety
+    ///
+    /// `dev` must be a registered net_device of the driver and `data` valid for `n` writes.
+    pub(crate) unsafe fn ethtool_stats(dev: *mut bindings::net_device, data: *mut u64, n: c_uint) {
+        // SAFETY: ethtool calls its ops only on registered devices.
+        let unit = unsafe { Self::unit_of(dev) };
+        // SAFETY: As the caller guarantees.
+        let out = unsafe { core::slice::from_raw_parts_mut(data, n as usize) };
+        unit.stats(out);
+    }
+
+    /// rtnetlink's `fill_info`: the unit's state.
+    ///
+    /// # Safety
+    ///
+    /// `dev` must be a net_device of the driver bound to its unit, and `out` valid for
+    /// writes.
+    pub(crate) unsafe fn link_info(dev: *mut bindings::net_device, out: *mut LinkInfo) {
+        // SAFETY: As the caller guarantees; `out` is valid for writes.
+        unsafe { out.write(Self::unit_of(dev).link_info()) };
+    }
+
+    /// `ndo_fix_features` asks whether the virtio-net offloads may be offered.
+    ///
+    /// # Safety
+    ///
+    /// `dev` must be a net_device of the driver whose private area points at its unit (set
+    /// before `register_netdev()`, which is the first caller).
+    pub(crate) unsafe fn vnet_offloads(dev: *mut bindings::net_device) -> bool {
+        // SAFETY: As the caller guarantees.
+        unsafe { Self::unit_of(dev) }.vnet_offloads()
+    }
+
+    /// `ndo_open`.
+    ///
+    /// # Safety
+    ///
+    /// `dev` must be a registered net_device of the driver.
+    pub(crate) unsafe fn ndo_open(dev: *mut bindings::net_device) -> c_int {
+        // SAFETY: The stack calls ndo_open only on registered devices.
+        unsafe { Self::unit_of(dev) }.up();
+        0
+    }
+
+    /// `ndo_stop`.
+    ///
+    /// # Safety
+    ///
+    /// `dev` must be a registered net_device of the driver.
+    pub(crate) unsafe fn ndo_stop(dev: *mut bindings::net_device) -> c_int {
+        // SAFETY: The stack calls ndo_stop only on registered devices.
+        unsafe { Self::unit_of(dev) }.down();
+        0
+    }
+
+    /// `ndo_start_xmit`: the stack hands us a packet routed out of the interface.
+    ///
+    /// # Safety
+    ///
+    /// `dev` must be a registered net_device of the driver and `skb` a valid packet whose
+    /// ownership passes to us.
+    pub(crate) unsafe fn ndo_start_xmit(
+        skb: *mut bindings::sk_buff,
+        dev: *mut bindings::net_device,
+    ) -> c_int {
+        // SAFETY: The stack passes us ownership of a valid, non-null skb.
+        let skb = unsafe { NonNull::new_unchecked(skb) };
+        // INVARIANT: We own it.
+        let skb = Skb { skb };
+        // SAFETY: The stack calls ndo_start_xmit only on registered devices.
+        let unit = unsafe { Self::unit_of(dev) };
+        // INVARIANT: Within an ndo callback on the device.
+        let live = Live {
+            dev: unit.netdev(),
+            counted: false,
+        };
+        unit.transmit(&live, skb);
+        0 // NETDEV_TX_OK: the packet is ours now, queued or dropped and counted.
     }
 }
 
-/// `ip link del`, namespace teardown or module unload: the unit dies; the C side then queues
-/// the device for unregistration.
-///
-/// # Safety
-///
-/// `dev` must be a registered tuntap_rs net_device; RTNL must be held.
-#[no_mangle]
-unsafe extern "C" fn tuntap_rs_link_del(dev: *mut bindings::net_device) {
-    // SAFETY: Registered, as the caller guarantees.
-    let unit = unsafe { unit_of(dev) };
-    // The caller unregisters it: nobody else may.
-    unit.netdev().registered.store(false, Ordering::Release);
-    // SAFETY: The caller holds RTNL.
-    let rtnl = unsafe { Rtnl::held() };
-    clone::link_del(&rtnl, unit);
-}
+/// Exports the entry points `glue.c` calls (`tuntap_rs_link_*`, `tuntap_rs_ndo_*`,
+/// `tuntap_rs_ethtool_*`) for the [`NetDriver`] `$driver`; invoked once, by the crate root, so
+/// that this layer never names the driver.
+macro_rules! export_net_driver {
+    ($driver:ty) => {
+        const _: () = {
+            use kernel::bindings::{net_device, sk_buff};
+            use kernel::ffi::{c_char, c_int, c_uint};
+            use $crate::netdev::Adapter;
 
-/// The device's destructor, once it is unregistered and unused: it lets go of its unit.
-///
-/// # Safety
-///
-/// `dev` must be a tuntap_rs net_device that was registered and whose unregistration is
-/// complete; called once.
-#[no_mangle]
-unsafe extern "C" fn tuntap_rs_netdev_release(dev: *mut bindings::net_device) {
-    // SAFETY: Registration stored a counted reference there (`register`), given up only here.
-    drop(unsafe { Arc::from_raw(sys::tuntap_rs_netdev_unit(dev).cast::<Unit>()) });
-}
+            /// # Safety
+            ///
+            /// As [`Adapter::link_setup`].
+            #[no_mangle]
+            unsafe extern "C" fn tuntap_rs_link_setup(dev: *mut net_device, kind: c_uint) {
+                // SAFETY: As the caller guarantees.
+                unsafe { Adapter::<$driver>::link_setup(dev, kind) }
+            }
 
-/// # Safety
-///
-/// `dev` must be a registered tuntap_rs net_device.
-unsafe fn unit_of<'a>(dev: *mut bindings::net_device) -> &'a Unit {
-    // SAFETY: By the `NetDev` invariants the private area points at the unit that contains
-    // the device, which lives as long as the registration.
-    unsafe { &*sys::tuntap_rs_netdev_unit(dev).cast::<Unit>() }
-}
+            /// # Safety
+            ///
+            /// As [`Adapter::link_new`].
+            #[no_mangle]
+            unsafe extern "C" fn tuntap_rs_link_new(dev: *mut net_device, kind: c_uint) -> c_int {
+                // SAFETY: As the caller guarantees.
+                unsafe { Adapter::<$driver>::link_new(dev, kind) }
+            }
 
-/// What ethtool asks: link, speed, duplex, bus info.
-///
-/// # Safety
-///
-/// `dev` must be a registered tuntap_rs net_device and `out` valid for writes.
-#[no_mangle]
-unsafe extern "C" fn tuntap_rs_ethtool_query(
-    dev: *mut bindings::net_device,
-    out: *mut sys::EthtoolInfo,
-) {
-    // SAFETY: ethtool calls its ops only on registered devices.
-    let unit = unsafe { unit_of(dev) };
-    let link = unit.ethtool_link();
-    // SAFETY: `out` is valid for writes.
-    unsafe {
-        out.write(sys::EthtoolInfo {
-            link: link.detected,
-            speed: link.speed,
-            duplex: link.duplex,
-            bus_info: link.bus_info.as_char_ptr(),
-        })
+            /// # Safety
+            ///
+            /// As [`Adapter::link_del`].
+            #[no_mangle]
+            unsafe extern "C" fn tuntap_rs_link_del(dev: *mut net_device) {
+                // SAFETY: As the caller guarantees.
+                unsafe { Adapter::<$driver>::link_del(dev) }
+            }
+
+            /// # Safety
+            ///
+            /// As [`Adapter::release`].
+            #[no_mangle]
+            unsafe extern "C" fn tuntap_rs_netdev_release(dev: *mut net_device) {
+                // SAFETY: As the caller guarantees.
+                unsafe { Adapter::<$driver>::release(dev) }
+            }
+
+            /// # Safety
+            ///
+            /// As [`Adapter::ethtool_query`].
+            #[no_mangle]
+            unsafe extern "C" fn tuntap_rs_ethtool_query(
+                dev: *mut net_device,
+                out: *mut $crate::sys::EthtoolInfo,
+            ) {
+                // SAFETY: As the caller guarantees.
+                unsafe { Adapter::<$driver>::ethtool_query(dev, out) }
+            }
+
+            #[no_mangle]
+            extern "C" fn tuntap_rs_ethtool_nstats() -> c_uint {
+                Adapter::<$driver>::ethtool_nstats()
+            }
+
+            #[no_mangle]
+            extern "C" fn tuntap_rs_ethtool_stat_name(i: c_uint) -> *const c_char {
+                Adapter::<$driver>::ethtool_stat_name(i)
+            }
+
+            /// # Safety
+            ///
+            /// As [`Adapter::ethtool_stats`].
+            #[no_mangle]
+            unsafe extern "C" fn tuntap_rs_ethtool_stats(
+                dev: *mut net_device,
+                data: *mut u64,
+                n: c_uint,
+            ) {
+                // SAFETY: As the caller guarantees.
+                unsafe { Adapter::<$driver>::ethtool_stats(dev, data, n) }
+            }
+
+            /// # Safety
+            ///
+            /// As [`Adapter::link_info`].
+            #[no_mangle]
+            unsafe extern "C" fn tuntap_rs_link_info(
+                dev: *mut net_device,
+                out: *mut $crate::netdev::LinkInfo,
+            ) {
+                // SAFETY: As the caller guarantees.
+                unsafe { Adapter::<$driver>::link_info(dev, out) }
+            }
+
+            /// # Safety
+            ///
+            /// As [`Adapter::vnet_offloads`].
+            #[no_mangle]
+            unsafe extern "C" fn tuntap_rs_ndo_vnet_offloads(dev: *mut net_device) -> bool {
+                // SAFETY: As the caller guarantees.
+                unsafe { Adapter::<$driver>::vnet_offloads(dev) }
+            }
+
+            /// # Safety
+            ///
+            /// As [`Adapter::ndo_open`].
+            #[no_mangle]
+            unsafe extern "C" fn tuntap_rs_ndo_open(dev: *mut net_device) -> c_int {
+                // SAFETY: As the caller guarantees.
+                unsafe { Adapter::<$driver>::ndo_open(dev) }
+            }
+
+            /// # Safety
+            ///
+            /// As [`Adapter::ndo_stop`].
+            #[no_mangle]
+            unsafe extern "C" fn tuntap_rs_ndo_stop(dev: *mut net_device) -> c_int {
+                // SAFETY: As the caller guarantees.
+                unsafe { Adapter::<$driver>::ndo_stop(dev) }
+            }
+
+            /// # Safety
+            ///
+            /// As [`Adapter::ndo_start_xmit`].
+            #[no_mangle]
+            unsafe extern "C" fn tuntap_rs_ndo_start_xmit(
+                skb: *mut sk_buff,
+                dev: *mut net_device,
+            ) -> c_int {
+                // SAFETY: As the caller guarantees.
+                unsafe { Adapter::<$driver>::ndo_start_xmit(skb, dev) }
+            }
+        };
     };
 }
-
-/// rtnetlink's `fill_info`: the unit's BSD state (`ip -d link show`).
-///
-/// # Safety
-///
-/// `dev` must be a tuntap_rs net_device bound to its unit, and `out` valid for writes.
-#[no_mangle]
-unsafe extern "C" fn tuntap_rs_link_info(dev: *mut bindings::net_device, out: *mut sys::LinkInfo) {
-    // SAFETY: As the caller guarantees; `out` is valid for writes.
-    unsafe { out.write(unit_of(dev).link_info()) };
-}
+pub(crate) use export_net_driver;
 
 /// What a unit reports to rtnetlink (`IFLA_BSDTUN_*`): plain data, handed to C as it is.
 pub(crate) use crate::sys::LinkInfo;
-
-/// How many `ethtool -S` counters a unit has.
-#[no_mangle]
-extern "C" fn tuntap_rs_ethtool_nstats() -> c_uint {
-    unit::STAT_NAMES.len() as c_uint
-}
-
-/// The name of `ethtool -S` counter `i` (a static C string), or null.
-#[no_mangle]
-extern "C" fn tuntap_rs_ethtool_stat_name(i: c_uint) -> *const c_char {
-    unit::STAT_NAMES
-        .get(i as usize)
-        .map_or(core::ptr::null(), |name| name.as_char_ptr())
-}
-
-/// The `ethtool -S` values of the unit of `dev`.
-///
-/// # Safety
-///
-/// `dev` must be a registered tuntap_rs net_device and `data` valid for `n` writes.
-#[no_mangle]
-unsafe extern "C" fn tuntap_rs_ethtool_stats(
-    dev: *mut bindings::net_device,
-    data: *mut u64,
-    n: c_uint,
-) {
-    // SAFETY: ethtool calls its ops only on registered devices.
-    let unit = unsafe { unit_of(dev) };
-    // SAFETY: As the caller guarantees.
-    let out = unsafe { core::slice::from_raw_parts_mut(data, n as usize) };
-    unit.stats(out);
-}
-
-/// `ndo_fix_features` asks whether the virtio-net offloads may be offered.
-///
-/// # Safety
-///
-/// `dev` must be a tuntap_rs net_device whose private area points at its unit (set before
-/// `register_netdev()`, which is the first caller).
-#[no_mangle]
-unsafe extern "C" fn tuntap_rs_ndo_vnet_offloads(dev: *mut bindings::net_device) -> bool {
-    // SAFETY: As the caller guarantees.
-    unsafe { unit_of(dev) }.vnet_offloads()
-}
 
 /// What a unit reports to ethtool.
 pub(crate) struct EthtoolLink {
@@ -688,56 +899,6 @@ pub(crate) struct EthtoolLink {
     pub(crate) duplex: u8,
     /// `bus-info`.
     pub(crate) bus_info: &'static CStr,
-}
-
-/// `ndo_open`: the interface goes up.
-///
-/// # Safety
-///
-/// `dev` must be a registered tuntap_rs net_device (the stack's contract for ndo callbacks).
-#[no_mangle]
-unsafe extern "C" fn tuntap_rs_ndo_open(dev: *mut bindings::net_device) -> c_int {
-    // SAFETY: The stack calls ndo_open only on registered devices.
-    unsafe { unit_of(dev) }.netdev_up();
-    0
-}
-
-/// `ndo_stop`: the interface goes down.
-///
-/// # Safety
-///
-/// `dev` must be a registered tuntap_rs net_device.
-#[no_mangle]
-unsafe extern "C" fn tuntap_rs_ndo_stop(dev: *mut bindings::net_device) -> c_int {
-    // SAFETY: The stack calls ndo_stop only on registered devices.
-    unsafe { unit_of(dev) }.netdev_down();
-    0
-}
-
-/// `ndo_start_xmit`: the stack hands us a packet routed out of the interface.
-///
-/// # Safety
-///
-/// `dev` must be a registered tuntap_rs net_device and `skb` a valid packet whose ownership
-/// passes to us.
-#[no_mangle]
-unsafe extern "C" fn tuntap_rs_ndo_start_xmit(
-    skb: *mut bindings::sk_buff,
-    dev: *mut bindings::net_device,
-) -> c_int {
-    // SAFETY: The stack passes us ownership of a valid, non-null skb.
-    let skb = unsafe { NonNull::new_unchecked(skb) };
-    // INVARIANT: We own it.
-    let skb = Skb { skb };
-    // SAFETY: The stack calls ndo_start_xmit only on registered devices.
-    let unit = unsafe { unit_of(dev) };
-    // INVARIANT: Within an ndo callback on the device.
-    let live = Live {
-        dev: unit.netdev(),
-        counted: false,
-    };
-    unit.transmit(&live, skb);
-    0 // NETDEV_TX_OK: the packet is ours now, queued or dropped and counted.
 }
 
 /// An owned packet.

@@ -26,6 +26,8 @@ use kernel::{
 };
 
 impl cdev::Operations for Unit {
+    type Kind = Kind;
+
     fn open_clone(kind: Kind, _file: &File) -> Result<Arc<Unit>> {
         clone::open_clone(kind)
     }

@@ -36,6 +36,9 @@ mod node;
 mod sys;
 mod unit;
 
+// The network layer's C entry points, for the link kinds of `clone`.
+netdev::export_net_driver!(clone::Links);
+
 module! {
     type: TunTap,
     name: "tuntap_rs",

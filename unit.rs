@@ -35,6 +35,7 @@ use crate::{
         LinkLayer,
         Live,
         NetDev,
+        NetUnit,
         Rtnl,
         Setup,
         Skb,
@@ -442,31 +443,11 @@ impl Unit {
         }
     }
 
-    /// Whether the interface may offer the offloads a virtio-net header describes.
-    pub(crate) fn vnet_offloads(&self) -> bool {
-        self.io.lock().vnet_hdr != 0
-    }
-
     /// Counts a lost packet: its reason's counter and the interface's.
     fn lose(&self, loss: Loss) {
         for &counter in self.stats.lose(loss) {
             self.netdev.count(counter);
         }
-    }
-
-    /// The `ethtool -S` values, in [`STAT_NAMES`] order.
-    pub(crate) fn stats(&self, out: &mut [u64]) {
-        self.stats.read(out);
-    }
-
-    /// The interface went up (`ndo_open`).
-    pub(crate) fn netdev_up(&self) {
-        self.netdev.start_queue();
-    }
-
-    /// The interface went down (`ndo_stop`).
-    pub(crate) fn netdev_down(&self) {
-        self.netdev.stop_queue();
     }
 
     /// The queue bound: `txqueuelen`, at least one packet.
@@ -788,5 +769,41 @@ impl Unit {
     /// Asks for, or stops, `SIGIO` on `file` (`fd`) when a packet is queued.
     pub(crate) fn set_fasync(&self, fd: i32, file: &File, on: bool) -> Result {
         self.fasync.set(fd, file, on)
+    }
+}
+
+impl NetUnit for Unit {
+    const STAT_NAMES: &'static [&'static CStr] = &STAT_NAMES;
+
+    fn netdev(&self) -> &NetDev {
+        &self.netdev
+    }
+
+    fn up(&self) {
+        self.netdev.start_queue();
+    }
+
+    fn down(&self) {
+        self.netdev.stop_queue();
+    }
+
+    fn transmit(&self, dev: &Live<'_>, skb: Skb) {
+        Unit::transmit(self, dev, skb)
+    }
+
+    fn vnet_offloads(&self) -> bool {
+        self.io.lock().vnet_hdr != 0
+    }
+
+    fn ethtool_link(&self) -> EthtoolLink {
+        Unit::ethtool_link(self)
+    }
+
+    fn stats(&self, out: &mut [u64]) {
+        self.stats.read(out);
+    }
+
+    fn link_info(&self) -> LinkInfo {
+        Unit::link_info(self)
     }
 }
