@@ -22,6 +22,7 @@
 
 use crate::{
     cdev,
+    driver::Kind, //
     module_parameters,
     netdev::{
         self,
@@ -36,7 +37,6 @@ use crate::{
         self,
         Unit, //
     },
-    Kind, //
 };
 use kernel::{
     prelude::*,

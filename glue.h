@@ -57,9 +57,9 @@ void tuntap_rs_netdev_release(struct net_device *dev);
 
 /* The drivers, in the order of Rust's `Kind`. */
 enum {
-	TUNTAP_RS_KIND_TUN,
-	TUNTAP_RS_KIND_TAP,
-	TUNTAP_RS_KIND_VMNET,
+	TUNTAP_RS_KIND_TUN = 0,		/* Rust's Kind::Tun as u32 (driver.rs) */
+	TUNTAP_RS_KIND_TAP = 1,		/* Kind::Tap */
+	TUNTAP_RS_KIND_VMNET = 2,	/* Kind::Vmnet */
 	TUNTAP_RS_KINDS,
 };
 

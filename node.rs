@@ -7,8 +7,8 @@
 use crate::{
     cdev,
     clone,
+    driver::Kind, //
     unit::Unit,
-    Kind, //
 };
 use kernel::{
     fs::File,

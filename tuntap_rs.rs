@@ -27,10 +27,12 @@
 //! IRQ-safe spinlock taken by the transmit path in softirq context: nothing that sleeps runs
 //! under it, and packets are freed outside it).
 
+use driver::Kind;
 use kernel::prelude::*;
 
 mod cdev;
 mod clone;
+mod driver;
 mod netdev;
 mod node;
 mod sys;
@@ -67,72 +69,6 @@ module! {
             description: "Let users without CAP_NET_ADMIN open tap and vmnet nodes, as far as the node's permissions allow (FreeBSD net.link.tap.user_open)",
         },
     },
-}
-
-/// Which of the three drivers a node or unit belongs to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Kind {
-    /// Layer-3 tunnel, `tunN`.
-    Tun,
-    /// Layer-2 (Ethernet) tunnel, `tapN`.
-    Tap,
-    /// Layer-2 tunnel with VMware's semantics, `vmnetN`.
-    Vmnet,
-}
-
-/// What differs between the drivers: FreeBSD's `tuntap_drivers[]`.
-pub(crate) struct Driver {
-    /// Name of the cloning node and prefix of unit names.
-    pub(crate) name: &'static CStr,
-    /// The link layer of its interfaces.
-    pub(crate) link: netdev::LinkLayer,
-    /// FreeBSD's interface type (`<net/if_types.h>`), reported by `TUNGIFINFO`.
-    pub(crate) iftype: u8,
-    /// vmnet's quirk: output is kept while no file is open, and closing leaves the interface
-    /// up (FreeBSD skips the drain and the interface teardown for vmnet).
-    pub(crate) keep_when_closed: bool,
-}
-
-/// FreeBSD's `IFT_ETHER`.
-const IFT_ETHER: u8 = 0x6;
-/// FreeBSD's `IFT_PPP`.
-const IFT_PPP: u8 = 0x17;
-
-/// The driver table, indexed by [`Kind`].
-pub(crate) const DRIVERS: [Driver; 3] = [
-    Driver {
-        name: c"tun",
-        link: netdev::LinkLayer::Ip,
-        iftype: IFT_PPP,
-        keep_when_closed: false,
-    },
-    Driver {
-        name: c"tap",
-        link: netdev::LinkLayer::Ethernet,
-        iftype: IFT_ETHER,
-        keep_when_closed: false,
-    },
-    Driver {
-        name: c"vmnet",
-        link: netdev::LinkLayer::Ethernet,
-        iftype: IFT_ETHER,
-        keep_when_closed: true,
-    },
-];
-
-impl Kind {
-    /// Every kind, in table order.
-    pub(crate) const ALL: [Kind; 3] = [Kind::Tun, Kind::Tap, Kind::Vmnet];
-
-    /// The kind with index `i` in [`Kind::ALL`] (as the C glue numbers them).
-    pub(crate) fn from_index(i: u32) -> Option<Kind> {
-        Kind::ALL.get(usize::try_from(i).ok()?).copied()
-    }
-
-    /// This kind's row of [`DRIVERS`].
-    pub(crate) const fn driver(self) -> &'static Driver {
-        &DRIVERS[self as usize]
-    }
 }
 
 /// The rtnetlink link kinds `bsdtun`, `bsdtap` and `bsdvmnet`. Every unit's interface is one

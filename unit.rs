@@ -27,6 +27,7 @@ use crate::{
         self,
         Fasync, //
     },
+    driver::Kind, //
     module_parameters,
     netdev::{
         iff,
@@ -44,7 +45,6 @@ use crate::{
         ETH_P_IP, //
         VNET_HDR_LEN,
     },
-    Kind, //
 };
 #[path = "framing.rs"]
 mod framing;
