@@ -26,6 +26,7 @@ use crate::{
     module_parameters,
     netdev::{
         self,
+        LinkError,
         LinkLayer,
         LinkSetup,
         Net,
@@ -112,17 +113,25 @@ kernel::sync::global_lock! {
 /// Minor numbers of the per-unit nodes: one block of `MAX_UNIT + 1` per kind.
 pub(crate) const MINORS: u32 = (MAX_UNIT + 1) * Kind::ALL.len() as u32;
 
-/// Initialises the registry. Called once, from module init, before any node exists.
-pub(crate) fn init() {
-    // SAFETY: Called exactly once, before any use of `UNITS`.
-    unsafe { UNITS.init() };
+/// The registry, ready for the module's lifetime. Made once, by module init, before any node
+/// exists; dropped at unload, once every unit is gone (after the link kinds are unregistered),
+/// it frees the registry's memory.
+pub(crate) struct RegistryGuard(());
+
+impl RegistryGuard {
+    /// Initialises the registry; module init's to call, once.
+    pub(crate) fn init() -> RegistryGuard {
+        // SAFETY: Module init calls this once, before any use of `UNITS`.
+        unsafe { UNITS.init() };
+        RegistryGuard(())
+    }
 }
 
-/// Frees the registry's memory at module unload, once every unit is gone (the link kinds are
-/// unregistered).
-pub(crate) fn deinit() {
-    let units = core::mem::take(&mut UNITS.lock().entries);
-    debug_assert!(units.is_empty());
+impl Drop for RegistryGuard {
+    fn drop(&mut self) {
+        let units = core::mem::take(&mut UNITS.lock().entries);
+        debug_assert!(units.is_empty());
+    }
 }
 
 /// The minor number of `/dev/<kind><number>`.
@@ -213,15 +222,6 @@ fn parse_name(kind: Kind, name: &[u8]) -> Result<Want> {
         }
         _ => Err(EINVAL),
     }
-}
-
-/// `ip link add NAME type bsdtun|bsdtap|bsdvmnet`: registers the device rtnetlink allocated as
-/// the unit its name asks for (`EEXIST` if that unit or name exists).
-pub(crate) fn link_new(rtnl: &Rtnl, kind: Kind, netdev: NetDev) -> Result {
-    let name = netdev.name_locked(rtnl);
-    let len = name.iter().position(|&b| b == 0).unwrap_or(name.len());
-    let want = parse_name(kind, &name[..len])?;
-    create(rtnl, kind, netdev, want).map(|_| ())
 }
 
 /// Makes `netdev` unit `want` of `kind`: names it, creates its node and registers it. Nothing
@@ -327,9 +327,9 @@ fn remove(rtnl: &Rtnl, unit: &Unit) -> bool {
 
 /// The driver's rtnetlink link kinds, one per [`Kind`] (the C glue's `rtnl_link_ops`, in
 /// [`Kind::ALL`] order), for the network layer.
-pub(crate) struct Links;
+pub(crate) struct LinkDriver;
 
-impl NetDriver for Links {
+impl NetDriver for LinkDriver {
     type Unit = Unit;
 
     fn setup(kind: u32) -> Option<LinkSetup> {
@@ -343,8 +343,20 @@ impl NetDriver for Links {
         })
     }
 
-    fn link_new(rtnl: &Rtnl, kind: u32, dev: NetDev) -> Result {
-        link_new(rtnl, Kind::from_index(kind).ok_or(EINVAL)?, dev)
+    fn link_new(rtnl: &Rtnl, kind: u32, dev: NetDev) -> core::result::Result<(), LinkError> {
+        let kind = Kind::from_index(kind).ok_or(EINVAL)?;
+        let name = dev.name_locked(rtnl);
+        let len = name.iter().position(|&b| b == 0).unwrap_or(name.len());
+        let want = parse_name(kind, &name[..len]).map_err(|error| LinkError {
+            error,
+            message: Some(if error == ENOSPC {
+                c"unit number out of range"
+            } else {
+                c"the name is not this kind's prefix, optionally followed by a unit number or %d"
+            }),
+        })?;
+        create(rtnl, kind, dev, want)?;
+        Ok(())
     }
 
     fn link_del(rtnl: &Rtnl, unit: &Unit) {

@@ -161,13 +161,13 @@ static unsigned int tuntap_rs_kind_of(const struct net_device *dev)
 static int tuntap_rs_newlink(struct net_device *dev, struct rtnl_newlink_params *params,
 			     struct netlink_ext_ack *extack)
 {
-	int err = tuntap_rs_link_new(dev, tuntap_rs_kind_of(dev));
+	return tuntap_rs_link_new(dev, tuntap_rs_kind_of(dev), extack);
+}
 
-	if (err == -EINVAL)
-		NL_SET_ERR_MSG(extack, "the name is not this kind's prefix, optionally followed by a unit number or %d");
-	else if (err == -ENOSPC)
-		NL_SET_ERR_MSG(extack, "unit number out of range");
-	return err;
+/* NL_SET_ERR_MSG() (a macro): `msg` is a static string. */
+void tuntap_rs_extack_msg(struct netlink_ext_ack *extack, const char *msg)
+{
+	NL_SET_ERR_MSG(extack, msg);
 }
 
 /* IFLA_BSDTUN_* (<net/if_tun.h>): unit, mode, open, pid, transient, vnet header. */
@@ -230,29 +230,16 @@ static struct rtnl_link_ops tuntap_rs_link_ops[TUNTAP_RS_KINDS] = {
 	},
 };
 
-int tuntap_rs_links_register(void)
+/* rtnl_link_register() of link kind `kind` (< TUNTAP_RS_KINDS). */
+int tuntap_rs_link_register(unsigned int kind)
 {
-	int i, err;
-
-	for (i = 0; i < TUNTAP_RS_KINDS; i++) {
-		err = rtnl_link_register(&tuntap_rs_link_ops[i]);
-		if (err)
-			goto unwind;
-	}
-	return 0;
-unwind:
-	while (i--)
-		rtnl_link_unregister(&tuntap_rs_link_ops[i]);
-	return err;
+	return rtnl_link_register(&tuntap_rs_link_ops[kind]);
 }
 
-/* Destroys every unit of every kind, in every namespace. */
-void tuntap_rs_links_unregister(void)
+/* rtnl_link_unregister(): destroys every device of the kind, in every namespace. */
+void tuntap_rs_link_unregister(unsigned int kind)
 {
-	int i;
-
-	for (i = TUNTAP_RS_KINDS - 1; i >= 0; i--)
-		rtnl_link_unregister(&tuntap_rs_link_ops[i]);
+	rtnl_link_unregister(&tuntap_rs_link_ops[kind]);
 }
 
 /* A cloned unit is allocated as rtnetlink would, so that it can be deleted the same way. */
@@ -380,14 +367,6 @@ void tuntap_rs_netdev_mac(struct net_device *dev, u8 *buf)
 void tuntap_rs_netdev_update_features(struct net_device *dev)
 {
 	netdev_update_features(dev);
-}
-
-/* Renames happen under RTNL; netdev_copy_name() is not exported. */
-void tuntap_rs_netdev_name(struct net_device *dev, char *buf)
-{
-	rtnl_lock();
-	strscpy(buf, dev->name, IFNAMSIZ);
-	rtnl_unlock();
 }
 
 unsigned int tuntap_rs_netdev_flags(struct net_device *dev)

@@ -51,7 +51,8 @@ int tuntap_rs_ndo_open(struct net_device *dev);
 int tuntap_rs_ndo_stop(struct net_device *dev);
 int tuntap_rs_ndo_start_xmit(struct sk_buff *skb, struct net_device *dev);
 void tuntap_rs_link_setup(struct net_device *dev, unsigned int kind);
-int tuntap_rs_link_new(struct net_device *dev, unsigned int kind);
+int tuntap_rs_link_new(struct net_device *dev, unsigned int kind, struct netlink_ext_ack *extack);
+void tuntap_rs_extack_msg(struct netlink_ext_ack *extack, const char *msg);
 void tuntap_rs_link_del(struct net_device *dev);
 void tuntap_rs_netdev_release(struct net_device *dev);
 
@@ -64,8 +65,8 @@ enum {
 };
 
 /* rtnetlink link kinds. */
-int tuntap_rs_links_register(void);
-void tuntap_rs_links_unregister(void);
+int tuntap_rs_link_register(unsigned int kind);
+void tuntap_rs_link_unregister(unsigned int kind);
 
 /* struct net_device. */
 struct net_device *tuntap_rs_netdev_alloc(unsigned int kind, struct net *net);
@@ -85,7 +86,6 @@ void tuntap_rs_netdev_put(struct net_device *dev);
 void tuntap_rs_netdev_set_name(struct net_device *dev, const char *name);
 void tuntap_rs_netdev_name_locked(struct net_device *dev, char *buf);
 bool tuntap_rs_netdev_name_taken(struct net_device *dev, const char *name);
-void tuntap_rs_netdev_name(struct net_device *dev, char *buf);
 unsigned int tuntap_rs_netdev_flags(struct net_device *dev);
 void tuntap_rs_netdev_set_flags_raw(struct net_device *dev, unsigned int flags);
 unsigned int tuntap_rs_netdev_user_flags(struct net_device *dev);

@@ -221,10 +221,8 @@ impl NetDev {
 
     /// The interface's current name (takes RTNL).
     pub(crate) fn name(&self) -> [u8; 16] {
-        let mut buf = [0u8; 16];
-        // SAFETY: `buf` has room for IFNAMSIZ bytes; the device is valid.
-        unsafe { sys::tuntap_rs_netdev_name(self.raw(), buf.as_mut_ptr().cast()) };
-        buf
+        // Renames happen under RTNL (and the kernel's netdev_copy_name() is not exported).
+        self.name_locked(&Rtnl::lock())
     }
 
     /// The Ethernet address (Ethernet interfaces).
@@ -553,10 +551,27 @@ pub(crate) trait NetDriver: 'static {
     /// How a device of link kind `kind` is set up; `None` for a kind the driver does not have.
     fn setup(kind: u32) -> Option<LinkSetup>;
     /// `ip link add`: make `dev`, which rtnetlink allocated with this kind's setup, a unit.
-    fn link_new(rtnl: &Rtnl, kind: u32, dev: NetDev) -> Result;
+    fn link_new(rtnl: &Rtnl, kind: u32, dev: NetDev) -> core::result::Result<(), LinkError>;
     /// `ip link del`, namespace teardown or module unload: the unit dies (the C side then
     /// unregisters the device).
     fn link_del(rtnl: &Rtnl, unit: &Self::Unit);
+}
+
+/// Why `ip link add` failed: the errno, and what `ip` prints with it (the extended ack).
+pub(crate) struct LinkError {
+    /// The errno.
+    pub(crate) error: Error,
+    /// The message, if there is more to say than the errno.
+    pub(crate) message: Option<&'static CStr>,
+}
+
+impl From<Error> for LinkError {
+    fn from(error: Error) -> LinkError {
+        LinkError {
+            error,
+            message: None,
+        }
+    }
 }
 
 /// The C entry points of a [`NetDriver`], which [`export_net_driver!`] exports under the names
@@ -595,7 +610,12 @@ impl<T: NetDriver> Adapter<T> {
     ///
     /// `dev` must be an unregistered net_device rtnetlink allocated with our setup, which it
     /// frees if this fails; RTNL must be held.
-    pub(crate) unsafe fn link_new(dev: *mut bindings::net_device, kind: c_uint) -> c_int {
+    /// `extack` must be rtnetlink's extended ack of the request, or null.
+    pub(crate) unsafe fn link_new(
+        dev: *mut bindings::net_device,
+        kind: c_uint,
+        extack: *mut bindings::netlink_ext_ack,
+    ) -> c_int {
         let Some(dev) = NonNull::new(dev) else {
             return EINVAL.to_errno();
         };
@@ -605,7 +625,13 @@ impl<T: NetDriver> Adapter<T> {
         let rtnl = unsafe { Rtnl::held() };
         match T::link_new(&rtnl, kind, netdev) {
             Ok(()) => 0,
-            Err(e) => e.to_errno(),
+            Err(e) => {
+                if let (Some(msg), false) = (e.message, extack.is_null()) {
+                    // SAFETY: `extack` is the request's; `msg` is static, as the ack keeps it.
+                    unsafe { sys::tuntap_rs_extack_msg(extack, msg.as_char_ptr()) };
+                }
+                e.error.to_errno()
+            }
         }
     }
 
@@ -773,9 +799,13 @@ macro_rules! export_net_driver {
             ///
             /// As [`Adapter::link_new`].
             #[no_mangle]
-            unsafe extern "C" fn tuntap_rs_link_new(dev: *mut net_device, kind: c_uint) -> c_int {
+            unsafe extern "C" fn tuntap_rs_link_new(
+                dev: *mut net_device,
+                kind: c_uint,
+                extack: *mut kernel::bindings::netlink_ext_ack,
+            ) -> c_int {
                 // SAFETY: As the caller guarantees.
-                unsafe { Adapter::<$driver>::link_new(dev, kind) }
+                unsafe { Adapter::<$driver>::link_new(dev, kind, extack) }
             }
 
             /// # Safety
@@ -885,6 +915,36 @@ macro_rules! export_net_driver {
     };
 }
 pub(crate) use export_net_driver;
+
+/// The C glue's rtnetlink link kinds `0..count`, registered. Dropping it unregisters them, in
+/// reverse order, which destroys every device of theirs in every network namespace.
+pub(crate) struct LinkKinds {
+    count: u32,
+}
+
+impl LinkKinds {
+    /// Registers the first `count` link kinds of the C glue (`TUNTAP_RS_KINDS` at most); on
+    /// failure none stays registered.
+    pub(crate) fn register(count: u32) -> Result<LinkKinds> {
+        let mut kinds = LinkKinds { count: 0 };
+        for kind in 0..count {
+            // SAFETY: `kind` is one of the glue's kinds (the caller's contract on `count`);
+            // it is unregistered by `Drop`, once.
+            to_result(unsafe { sys::tuntap_rs_link_register(kind) })?;
+            kinds.count += 1;
+        }
+        Ok(kinds)
+    }
+}
+
+impl Drop for LinkKinds {
+    fn drop(&mut self) {
+        for kind in (0..self.count).rev() {
+            // SAFETY: Registered by `register`.
+            unsafe { sys::tuntap_rs_link_unregister(kind) };
+        }
+    }
+}
 
 /// What a unit reports to rtnetlink (`IFLA_BSDTUN_*`): plain data, handed to C as it is.
 pub(crate) use crate::sys::LinkInfo;

@@ -58,8 +58,9 @@ pub(crate) struct EthtoolInfo {
 // to them, as the kernel's own `bindings` crate does.
 #[expect(improper_ctypes)]
 extern "C" {
-    pub(crate) fn tuntap_rs_links_register() -> c_int;
-    pub(crate) fn tuntap_rs_links_unregister();
+    pub(crate) fn tuntap_rs_link_register(kind: c_uint) -> c_int;
+    pub(crate) fn tuntap_rs_extack_msg(extack: *mut bindings::netlink_ext_ack, msg: *const c_char);
+    pub(crate) fn tuntap_rs_link_unregister(kind: c_uint);
     pub(crate) fn tuntap_rs_netdev_alloc(
         kind: c_uint,
         net: *mut bindings::net,
@@ -95,7 +96,6 @@ extern "C" {
         dev: *mut bindings::net_device,
         name: *const c_char,
     ) -> bool;
-    pub(crate) fn tuntap_rs_netdev_name(dev: *mut bindings::net_device, buf: *mut c_char);
     pub(crate) fn tuntap_rs_netdev_flags(dev: *mut bindings::net_device) -> c_uint;
     pub(crate) fn tuntap_rs_netdev_set_flags_raw(dev: *mut bindings::net_device, flags: c_uint);
     pub(crate) fn tuntap_rs_netdev_user_flags(dev: *mut bindings::net_device) -> c_uint;

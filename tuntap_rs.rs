@@ -39,7 +39,7 @@ mod sys;
 mod unit;
 
 // The network layer's C entry points, for the link kinds of `clone`.
-netdev::export_net_driver!(clone::Links);
+netdev::export_net_driver!(clone::LinkDriver);
 
 module! {
     type: TunTap,
@@ -71,26 +71,12 @@ module! {
     },
 }
 
-/// The rtnetlink link kinds `bsdtun`, `bsdtap` and `bsdvmnet`. Every unit's interface is one
-/// of their links, so unregistering them (module unload) destroys every unit, in every network
-/// namespace.
-struct Links(());
-
-impl Links {
-    fn register() -> Result<Links> {
-        // SAFETY: Called once, from module init; undone in `Drop`.
-        kernel::error::to_result(unsafe { sys::tuntap_rs_links_register() })?;
-        Ok(Links(()))
-    }
-}
-
-impl Drop for Links {
-    fn drop(&mut self) {
-        // SAFETY: Registered by `Links::register`. No file is open (each pins the module), so
-        // no unit is in use outside the stack.
-        unsafe { sys::tuntap_rs_links_unregister() };
-        clone::deinit();
-    }
+/// The rtnetlink link kinds `bsdtun`, `bsdtap` and `bsdvmnet`, in [`Kind::ALL`] order. Every
+/// unit's interface is one of their links, so unregistering them (module unload) destroys every
+/// unit, in every network namespace; the registry is emptied after that.
+struct Links {
+    _kinds: netdev::LinkKinds,
+    _registry: clone::RegistryGuard,
 }
 
 /// The loaded module.
@@ -108,10 +94,13 @@ struct TunTap {
 
 impl kernel::Module for TunTap {
     fn init(_module: &'static ThisModule) -> Result<Self> {
-        clone::init();
+        let registry = clone::RegistryGuard::init();
         unit::set_debug(module_parameters::debug.value());
         let region = cdev::Region::register(c"tuntap_rs", clone::MINORS)?;
-        let links = Links::register()?;
+        let links = Links {
+            _kinds: netdev::LinkKinds::register(Kind::ALL.len() as u32)?,
+            _registry: registry,
+        };
         let mut nodes = KVec::with_capacity(Kind::ALL.len(), GFP_KERNEL)?;
         for kind in Kind::ALL {
             let node = cdev::Registration::register(kind.driver().name, kind)?;
