@@ -14,7 +14,7 @@
 //! The crate is layered. The thin `unsafe` layer is [`cdev`] (char devices and their
 //! `file_operations`), [`netdev`] (net_device and sk_buff wrappers, the ndo entry points) and
 //! [`sys`] (declarations of the C glue in `glue.c`). Above it, in safe Rust, [`unit`] holds the
-//! unit state machine and data path (with its parts `framing`, `ioctl` and `stats`), and
+//! unit state machine (with its parts `datapath`, `framing`, `ioctl` and `stats`), and
 //! [`clone`] the unit registry, unit allocation and who may clone what.
 //!
 //! # Lock order
