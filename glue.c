@@ -164,10 +164,10 @@ static int tuntap_rs_newlink(struct net_device *dev, struct rtnl_newlink_params 
 	return tuntap_rs_link_new(dev, tuntap_rs_kind_of(dev), extack);
 }
 
-/* NL_SET_ERR_MSG() (a macro): `msg` is a static string. */
+/* What NL_SET_ERR_MSG() (a macro, for literals only) does: `msg` is a static string. */
 void tuntap_rs_extack_msg(struct netlink_ext_ack *extack, const char *msg)
 {
-	NL_SET_ERR_MSG(extack, msg);
+	extack->_msg = msg;
 }
 
 /* IFLA_BSDTUN_* (<net/if_tun.h>): unit, mode, open, pid, transient, vnet header. */

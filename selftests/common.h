@@ -275,6 +275,29 @@ static int __attribute__((format(printf, 3, 4))) cmd_output(char *out, size_t si
 	return popen_output(cmd, out, size);
 }
 
+/* TUNGIFNAME (TAPGIFNAME is the same ioctl) into `name`: 0 or -errno. */
+__attribute__((unused))
+static int fd_name(int fd, char name[IFNAMSIZ])
+{
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	if (ioctl(fd, TUNGIFNAME, &ifr))
+		return -errno;
+	memcpy(name, ifr.ifr_name, IFNAMSIZ);
+	name[IFNAMSIZ - 1] = 0;
+	return 0;
+}
+
+/* udev may give a new Ethernet interface another address (MACAddressPolicy): let it finish. */
+__attribute__((unused))
+static void udev_settle(void)
+{
+	if (system("udevadm settle -t 5 2>/dev/null")) {
+		/* No udev: nothing to wait for. */
+	}
+}
+
 /* ---- sysfs, procfs, interfaces ------------------------------------------------------------ */
 
 /* Reads /sys/class/net/IFNAME/ATTR as a number (decimal, or 0x... for `flags`); -1 on error. */

@@ -199,19 +199,6 @@ static int free_unit_from(const char *prefix, int from)
 	return -1;
 }
 
-/* TUNGIFNAME (TAPGIFNAME is the same ioctl) into `name`: 0 or -errno. */
-static int fd_name(int fd, char name[IFNAMSIZ])
-{
-	struct ifreq ifr;
-
-	memset(&ifr, 0, sizeof(ifr));
-	if (ioctl(fd, TUNGIFNAME, &ifr))
-		return -errno;
-	memcpy(name, ifr.ifr_name, IFNAMSIZ);
-	name[IFNAMSIZ - 1] = 0;
-	return 0;
-}
-
 /* Opens /dev/NAME read-write: the fd or -errno. */
 static int open_node(const char *name)
 {
@@ -231,14 +218,6 @@ static void drain(int fd)
 	for (int i = 0; i < 256; i++) {
 		if (read(fd, buf, sizeof(buf)) < 0)
 			break;
-	}
-}
-
-/* udev may give a new Ethernet interface another address (MACAddressPolicy): let it finish. */
-static void udev_settle(void)
-{
-	if (system("udevadm settle -t 5 2>/dev/null")) {
-		/* No udev: nothing to wait for. */
 	}
 }
 

@@ -168,31 +168,10 @@ static int clone_unit(const char *path, char name[IFNAMSIZ])
 	return fd;
 }
 
-/* udev may give a new tap another address (MACAddressPolicy): let it finish. */
-static void udev_settle(void)
-{
-	if (system("udevadm settle -t 5 2>/dev/null")) {
-		/* No udev: nothing to wait for. */
-	}
-}
-
 /* ioctl(2): 0 or -errno. */
 static int xioctl(int fd, unsigned long cmd, const void *arg)
 {
 	return ioctl(fd, cmd, arg) ? -errno : 0;
-}
-
-/* The interface name TUNGIFNAME gives, into `name`: 0 or -errno. */
-static int fd_name(int fd, char name[IFNAMSIZ])
-{
-	struct ifreq ifr;
-
-	memset(&ifr, 0, sizeof(ifr));
-	if (ioctl(fd, TUNGIFNAME, &ifr))
-		return -errno;
-	memcpy(name, ifr.ifr_name, IFNAMSIZ);
-	name[IFNAMSIZ - 1] = 0;
-	return 0;
 }
 
 /* FIONREAD: the next packet's length, or -errno. */

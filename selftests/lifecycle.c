@@ -58,19 +58,6 @@ static int ifindex(const char *name)
 	return (int)link_index(name);
 }
 
-/* TUNGIFNAME (TAPGIFNAME is the same ioctl) into `name`: 0 or -errno. */
-static int fd_name(int fd, char name[IFNAMSIZ])
-{
-	struct ifreq ifr;
-
-	memset(&ifr, 0, sizeof(ifr));
-	if (ioctl(fd, TUNGIFNAME, &ifr))
-		return -errno;
-	memcpy(name, ifr.ifr_name, IFNAMSIZ);
-	name[IFNAMSIZ - 1] = 0;
-	return 0;
-}
-
 /* Opens /dev/NAME read-write: the fd or -errno. */
 static int open_node(const char *name, int flags)
 {

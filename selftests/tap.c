@@ -452,9 +452,7 @@ FIXTURE_SETUP(tap)
 	self->unit = unit_of("tap", self->name);
 	ASSERT_LE(0, self->unit) TH_LOG("TAPGIFNAME gave '%s'", self->name);
 	/* udev may give a new interface another address (MACAddressPolicy): let it finish. */
-	if (system("udevadm settle -t 5 2>/dev/null")) {
-		/* No udev: nothing to wait for. */
-	}
+	udev_settle();
 }
 
 FIXTURE_TEARDOWN(tap)
@@ -520,9 +518,7 @@ static int open_unit(FIXTURE_DATA(tap) *self, const char *path, bool transient,
 	if (transient && ioctl(fd, TAPSTRANSIENT, &one))
 		return -errno;
 	/* udev may give a new interface another address (MACAddressPolicy): let it finish. */
-	if (system("udevadm settle -t 5 2>/dev/null")) {
-		/* No udev: nothing to wait for. */
-	}
+	udev_settle();
 	return fd;
 }
 

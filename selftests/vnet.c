@@ -139,18 +139,6 @@ static long long snmp_udp(const char *field)
 	return ret;
 }
 
-/*
- * Waits for udev to have handled the events queued so far. A new tap has a random address,
- * which udev's MACAddressPolicy=persistent (systemd's 99-default.link) replaces a little
- * later: tests read the address only after this (and after bringing the tap up).
- */
-static void udev_settle(void)
-{
-	int r = system("udevadm settle --timeout=10 >/dev/null 2>&1");
-
-	(void)r;
-}
-
 /* ---- Checksums, IPv4, UDP, TCP ------------------------------------------------------------ */
 
 /* The sum of the IPv4 pseudo-header (RFC 768, RFC 9293) of a `len`-byte segment. */
