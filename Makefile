@@ -42,7 +42,7 @@ else
 KDIR_CMD := echo $(KDIR)
 endif
 
-RUST_SOURCES := tuntap_rs.rs driver.rs cdev.rs netdev.rs node.rs clone.rs unit.rs datapath.rs framing.rs ioctl.rs stats.rs sys.rs
+RUST_SOURCES := tuntap_rs.rs driver.rs cdev.rs netdev.rs node.rs clone.rs unit.rs datapath.rs framing.rs ioctl.rs stats.rs sys.rs uapi.rs
 KBUILD_ARGS = -C $(KDIR) M=$(TOP) RUST_LIB_SRC=$(RUST_LIB_SRC)
 
 .PHONY: stock soak bench all modules clippy fmt-check fmt rust-analyzer modules_install install setup selftests examples run check clean

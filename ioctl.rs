@@ -11,9 +11,13 @@ use super::{
     UserPtr,
     UserSlice, //
 };
-use core::sync::atomic::{
-    AtomicI32,
-    Ordering, //
+use crate::uapi::TunInfo;
+use core::{
+    mem::size_of,
+    sync::atomic::{
+        AtomicI32,
+        Ordering, //
+    },
 };
 use kernel::{
     fs::File,
@@ -58,8 +62,8 @@ mod cmd {
 
     pub(super) const TUNSDEBUG: u32 = _IOW::<i32>(b't' as u32, 90);
     pub(super) const TUNGDEBUG: u32 = _IOR::<i32>(b't' as u32, 89);
-    pub(super) const TUNSIFINFO: u32 = _IOW::<[u8; 8]>(b't' as u32, 91);
-    pub(super) const TUNGIFINFO: u32 = _IOR::<[u8; 8]>(b't' as u32, 92);
+    pub(super) const TUNSIFINFO: u32 = _IOW::<TunInfo>(b't' as u32, 91);
+    pub(super) const TUNGIFINFO: u32 = _IOR::<TunInfo>(b't' as u32, 92);
     pub(super) const TUNSLMODE: u32 = _IOW::<i32>(b't' as u32, 93);
     pub(super) const TUNGIFNAME: u32 = _IOR::<[u8; IFREQ_SIZE]>(b't' as u32, 93);
     pub(super) const TUNGIFNAME_COMPAT: u32 = _IOR::<[u8; IFREQ_SIZE_COMPAT]>(b't' as u32, 93);
@@ -224,17 +228,17 @@ impl Unit {
                 arg.put_int(i32::from(transient))
             }
             cmd::TUNSIFINFO => {
-                let info = arg.slice(8).reader().read::<[u8; 8]>()?;
+                let info = arg.slice(size_of::<TunInfo>()).reader().read::<TunInfo>()?;
                 self.set_info(&info).map(|()| 0)
             }
             cmd::TUNGIFINFO => {
-                let baudrate = self.ctl.lock().baudrate;
-                let mtu = self.netdev.mtu().min(u16::MAX.into()) as u16;
-                let mut info = [0u8; 8];
-                info[0..4].copy_from_slice(&baudrate.to_ne_bytes());
-                info[4..6].copy_from_slice(&mtu.to_ne_bytes());
-                info[6] = self.kind.driver().iftype;
-                arg.slice(8).writer().write(&info)?;
+                let info = TunInfo {
+                    baudrate: self.ctl.lock().baudrate,
+                    mtu: self.netdev.mtu().min(u16::MAX.into()) as u16,
+                    iftype: self.kind.driver().iftype,
+                    dummy: 0,
+                };
+                arg.slice(size_of::<TunInfo>()).writer().write(&info)?;
                 Ok(0)
             }
             cmd::TUNSDEBUG => {
@@ -282,10 +286,14 @@ impl Unit {
     }
 
     /// `TUNSIFINFO`: the type must match; a new MTU goes through the kernel's MTU path.
-    fn set_info(&self, info: &[u8; 8]) -> Result {
-        let baudrate = i32::from_ne_bytes([info[0], info[1], info[2], info[3]]);
-        let mtu = u16::from_ne_bytes([info[4], info[5]]);
-        if info[6] != self.kind.driver().iftype {
+    fn set_info(&self, info: &TunInfo) -> Result {
+        let TunInfo {
+            baudrate,
+            mtu,
+            iftype,
+            ..
+        } = *info;
+        if iftype != self.kind.driver().iftype {
             return Err(EPROTOTYPE);
         }
         let mut ctl = self.ctl.lock();

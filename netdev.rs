@@ -135,15 +135,20 @@ impl Drop for Net {
     }
 }
 
-/// The RTNL lock, held while this guard lives.
-pub(crate) struct Rtnl(());
+/// The RTNL lock, held while this guard lives. A mutex is released by the task that took it:
+/// the guard is neither `Send` nor `Sync`.
+pub(crate) struct Rtnl {
+    _not_send: core::marker::PhantomData<*mut ()>,
+}
 
 impl Rtnl {
     /// Takes RTNL (sleeps).
     pub(crate) fn lock() -> Rtnl {
         // SAFETY: Process context; unlocked in `Drop`.
         unsafe { sys::tuntap_rs_rtnl_lock() };
-        Rtnl(())
+        Rtnl {
+            _not_send: core::marker::PhantomData,
+        }
     }
 
     /// RTNL as held by the caller (an rtnetlink callback): not released when dropped.
@@ -152,7 +157,9 @@ impl Rtnl {
     ///
     /// The caller must hold RTNL for as long as the returned value lives.
     unsafe fn held() -> ManuallyDrop<Rtnl> {
-        ManuallyDrop::new(Rtnl(()))
+        ManuallyDrop::new(Rtnl {
+            _not_send: core::marker::PhantomData,
+        })
     }
 }
 

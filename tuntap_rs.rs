@@ -36,6 +36,7 @@ mod driver;
 mod netdev;
 mod node;
 mod sys;
+mod uapi;
 mod unit;
 
 // The network layer's C entry points, for the link kinds of `clone`.
