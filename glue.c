@@ -19,6 +19,12 @@
 #include "glue.h"
 #include "include/net/tuntap_rs_link.h"
 
+/* The Rust side (sys.rs, driver.rs) asserts the same: a drifted declaration breaks the build. */
+static_assert(sizeof(struct tuntap_rs_link_info) == 16);
+static_assert(sizeof(struct tuntap_rs_ethtool) == 8 + 2 * sizeof(void *));
+static_assert(TUNTAP_RS_TX_ERRORS == 3);
+static_assert(TUNTAP_RS_KIND_VMNET == 2 && TUNTAP_RS_KINDS == 3);
+
 /* --- net_device ------------------------------------------------------------------------- */
 
 static netdev_tx_t tuntap_rs_xmit(struct sk_buff *skb, struct net_device *dev)

@@ -41,6 +41,12 @@ pub(crate) struct LinkInfo {
     pub(crate) transient: bool,
 }
 
+// The C glue asserts the same sizes of its side (`glue.c`): a drifted field breaks the build
+// on one side or the other instead of reading garbage.
+const _: () = assert!(core::mem::size_of::<LinkInfo>() == 16);
+const _: () = assert!(core::mem::size_of::<EthtoolInfo>() == 8 + 2 * core::mem::size_of::<usize>());
+const _: () = assert!(Counter::TxErrors as u32 == 3);
+
 /// `struct tuntap_rs_ethtool`: what ethtool reports about a unit.
 #[repr(C)]
 pub(crate) struct EthtoolInfo {
