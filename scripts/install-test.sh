@@ -19,21 +19,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
 . "$here/lib.sh"
 
-pass=0
-fail=0
-ok() { echo "ok - $*"; pass=$((pass + 1)); }
-not_ok() { echo "not ok - $*"; fail=$((fail + 1)); }
-check() { # check DESCRIPTION COMMAND...: ok when COMMAND succeeds
-	local what=$1
-	shift
-	if "$@"; then ok "$what"; else not_ok "$what"; fi
-}
-show() { sed 's/^/#   /' "$@"; }
-finish() {
-	echo "host checks: $pass passed, $fail failed"
-	[ "$fail" = 0 ]
-	exit
-}
+. "$here/tap.sh"
 
 # The repository's sources (tracked files and new ones not ignored), without build output.
 copy_sources() {

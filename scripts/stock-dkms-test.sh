@@ -21,14 +21,7 @@ name=tuntap_rs
 ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$src/dkms.conf")
 arch=$(uname -m)
 
-pass=0 fail=0
-ok() { echo "ok - $*"; pass=$((pass + 1)); }
-not_ok() { echo "not ok - $*"; fail=$((fail + 1)); }
-show() { sed 's/^/#   /' "$@"; }
-finish() {
-	echo "host checks: $pass passed, $fail failed"
-	exit $([ "$fail" = 0 ] && echo 0 || echo 1)
-}
+. "$(dirname "$0")/tap.sh"
 
 tmp=$(mktemp -d)
 conf=/etc/dkms/framework.conf.d/tuntap-rs-scratch-key.conf

@@ -18,9 +18,7 @@ top=$(dirname "$here")
 release=${1:-7.3.4+deb13-amd64}
 out=$top/out/stock/$release
 
-pass=0 fail=0
-ok() { echo "ok - $*"; pass=$((pass + 1)); }
-not_ok() { echo "not ok - $*"; fail=$((fail + 1)); }
+. "$here/tap.sh"
 
 # The refusal: this machine's rustup toolchain against Debian's kernel.
 own=$(command -v rustc || true)
