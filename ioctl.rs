@@ -12,13 +12,7 @@ use super::{
     UserSlice, //
 };
 use crate::uapi::TunInfo;
-use core::{
-    mem::size_of,
-    sync::atomic::{
-        AtomicI32,
-        Ordering, //
-    },
-};
+use core::mem::size_of;
 use kernel::{
     fs::File,
     ioctl::{
@@ -27,6 +21,10 @@ use kernel::{
         _IOW, //
     },
     prelude::*,
+    sync::atomic::{
+        Atomic,
+        Relaxed, //
+    },
 };
 
 /// FreeBSD's `TUN_VMIO_FLAG_MASK`: the flag bits `VMIO_SIOCSIFFLAGS` may set.
@@ -45,11 +43,11 @@ const IFF_CANTCHANGE: u32 = iff::BROADCAST
 
 /// FreeBSD's `tundebug` (`TUNSDEBUG`/`TUNGDEBUG`, module parameter `debug`): kept and
 /// reported, not otherwise used.
-pub(super) static DEBUG: AtomicI32 = AtomicI32::new(0);
+pub(super) static DEBUG: Atomic<i32> = Atomic::new(0);
 
 /// Sets the debug level (module load).
 pub(crate) fn set_debug(level: i32) {
-    DEBUG.store(level, Ordering::Relaxed);
+    DEBUG.store(level, Relaxed);
 }
 
 /// The ioctls of `<net/if_tun.h>`, FreeBSD's names with Linux encodings.
@@ -242,10 +240,10 @@ impl Unit {
                 Ok(0)
             }
             cmd::TUNSDEBUG => {
-                DEBUG.store(arg.int()?, Ordering::Relaxed);
+                DEBUG.store(arg.int()?, Relaxed);
                 Ok(0)
             }
-            cmd::TUNGDEBUG => arg.put_int(DEBUG.load(Ordering::Relaxed)),
+            cmd::TUNGDEBUG => arg.put_int(DEBUG.load(Relaxed)),
             cmd::TUNGIFNAME if !compat => self.write_name(arg.slice(cmd::IFREQ_SIZE)),
             cmd::TUNGIFNAME_COMPAT if compat => self.write_name(arg.slice(cmd::IFREQ_SIZE_COMPAT)),
             cmd::FIONREAD => {

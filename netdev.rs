@@ -26,11 +26,7 @@
 use crate::sys;
 use core::{
     mem::ManuallyDrop,
-    ptr::NonNull,
-    sync::atomic::{
-        AtomicBool,
-        Ordering, //
-    },
+    ptr::NonNull, //
 };
 use kernel::{
     bindings,
@@ -40,7 +36,15 @@ use kernel::{
         IovIterSource, //
     },
     prelude::*,
-    sync::Arc,
+    sync::{
+        atomic::{
+            Acquire,
+            Atomic,
+            Full,
+            Release, //
+        },
+        Arc,
+    },
 };
 
 pub(crate) use sys::Counter;
@@ -183,8 +187,8 @@ impl Drop for Rtnl {
 /// the registration and every ndo callback.
 pub(crate) struct NetDev {
     dev: NonNull<bindings::net_device>,
-    owned: AtomicBool,
-    registered: AtomicBool,
+    owned: Atomic<bool>,
+    registered: Atomic<bool>,
 }
 
 // SAFETY: The net_device API used here may be called from any thread.
@@ -202,8 +206,8 @@ impl NetDev {
         // INVARIANT: Allocated by us, set up by our setup, not registered.
         Ok(NetDev {
             dev,
-            owned: AtomicBool::new(true),
-            registered: AtomicBool::new(false),
+            owned: Atomic::new(true),
+            registered: Atomic::new(false),
         })
     }
 
@@ -217,8 +221,8 @@ impl NetDev {
         // INVARIANT: rtnetlink's until registered.
         NetDev {
             dev,
-            owned: AtomicBool::new(false),
-            registered: AtomicBool::new(false),
+            owned: Atomic::new(false),
+            registered: Atomic::new(false),
         }
     }
 
@@ -367,7 +371,7 @@ impl NetDev {
     /// Unregisters the interface if it is registered. The unregistration completes, and
     /// callbacks in flight are waited for, when RTNL is released.
     pub(crate) fn unregister(&self, _rtnl: &Rtnl) {
-        if self.registered.swap(false, Ordering::AcqRel) {
+        if self.registered.xchg(false, Full) {
             // SAFETY: It was registered, and only this call unregisters it; RTNL is held.
             unsafe { sys::tuntap_rs_netdev_unregister(self.raw()) };
         }
@@ -389,7 +393,7 @@ impl NetDev {
 
     /// Names the unregistered device.
     pub(crate) fn set_name(&self, _rtnl: &Rtnl, name: &CStr) {
-        debug_assert!(!self.registered.load(Ordering::Acquire));
+        debug_assert!(!self.registered.load(Acquire));
         // SAFETY: The device is valid and not registered: nobody else reads the name.
         unsafe { sys::tuntap_rs_netdev_set_name(self.raw(), name.as_char_ptr()) };
     }
@@ -490,8 +494,8 @@ impl Drop for NetDev {
     fn drop(&mut self) {
         // A registered device holds its unit, so its `NetDev` is not dropped before the
         // device is unregistered and its destructor has run.
-        debug_assert!(!self.registered.load(Ordering::Acquire));
-        if self.owned.load(Ordering::Acquire) {
+        debug_assert!(!self.registered.load(Acquire));
+        if self.owned.load(Acquire) {
             // SAFETY: Ours (type invariants), unregistered and unused: free it.
             unsafe { sys::tuntap_rs_netdev_free(self.raw()) };
         }
@@ -512,8 +516,8 @@ pub(crate) fn register<U: NetUnit>(_rtnl: &Rtnl, unit: &Arc<U>) -> Result {
         return Err(e);
     }
     // INVARIANT: Registered, holding the unit; from now on ours to free.
-    netdev.owned.store(true, Ordering::Release);
-    netdev.registered.store(true, Ordering::Release);
+    netdev.owned.store(true, Release);
+    netdev.registered.store(true, Release);
     Ok(())
 }
 
@@ -651,7 +655,7 @@ impl<T: NetDriver> Adapter<T> {
         // SAFETY: Registered, as the caller guarantees.
         let unit = unsafe { Self::unit_of(dev) };
         // The caller unregisters it: nobody else may.
-        unit.netdev().registered.store(false, Ordering::Release);
+        unit.netdev().registered.store(false, Release);
         // SAFETY: The caller holds RTNL.
         let rtnl = unsafe { Rtnl::held() };
         T::link_del(&rtnl, unit);

@@ -4,11 +4,11 @@
 //! the interface's standard counter it adds to. Pure data.
 
 use crate::netdev::Counter;
-use core::sync::atomic::{
-    AtomicU64,
-    Ordering, //
-};
 use kernel::prelude::*;
+use kernel::sync::atomic::{
+    Atomic,
+    Relaxed, //
+};
 
 /// Why a packet was lost. Each reason has its own counter (`ethtool -S`) and adds to one of
 /// the interface's standard counters.
@@ -99,38 +99,38 @@ impl Loss {
 
 /// The per-reason loss counters and the backpressure count of a unit (`ethtool -S`).
 pub(super) struct Stats {
-    losses: [AtomicU64; Loss::COUNT],
+    losses: [Atomic<u64>; Loss::COUNT],
     /// Times a full queue stopped the interface's transmit queue.
-    queue_stops: AtomicU64,
+    queue_stops: Atomic<u64>,
 }
 
 impl Stats {
     /// Every counter at zero.
     pub(super) const fn new() -> Stats {
         Stats {
-            losses: [const { AtomicU64::new(0) }; Loss::COUNT],
-            queue_stops: AtomicU64::new(0),
+            losses: [const { Atomic::new(0) }; Loss::COUNT],
+            queue_stops: Atomic::new(0),
         }
     }
 
     /// Counts a packet lost for `loss`; returns the interface's counters it also adds to.
     pub(super) fn lose(&self, loss: Loss) -> &'static [Counter] {
-        self.losses[loss as usize].fetch_add(1, Ordering::Relaxed);
+        self.losses[loss as usize].fetch_add(1, Relaxed);
         loss.counters()
     }
 
     /// Counts a full queue stopping the stack.
     pub(super) fn queue_stopped(&self) {
-        self.queue_stops.fetch_add(1, Ordering::Relaxed);
+        self.queue_stops.fetch_add(1, Relaxed);
     }
 
     /// The `ethtool -S` values, in [`STAT_NAMES`] order.
     pub(super) fn read(&self, out: &mut [u64]) {
         for (slot, counter) in out.iter_mut().zip(self.losses.iter()) {
-            *slot = counter.load(Ordering::Relaxed);
+            *slot = counter.load(Relaxed);
         }
         if let Some(slot) = out.get_mut(Loss::COUNT) {
-            *slot = self.queue_stops.load(Ordering::Relaxed);
+            *slot = self.queue_stops.load(Relaxed);
         }
     }
 }
