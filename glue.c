@@ -397,9 +397,9 @@ int tuntap_rs_netdev_change_flags(struct net_device *dev, unsigned int flags)
 	return dev_change_flags(dev, flags, NULL);
 }
 
-bool tuntap_rs_netdev_admin_capable(struct net_device *dev)
+struct net *tuntap_rs_netdev_net(struct net_device *dev)
 {
-	return ns_capable(dev_net(dev)->user_ns, CAP_NET_ADMIN);
+	return dev_net(dev);
 }
 
 unsigned int tuntap_rs_netdev_mtu(struct net_device *dev)

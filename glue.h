@@ -90,7 +90,7 @@ unsigned int tuntap_rs_netdev_flags(struct net_device *dev);
 void tuntap_rs_netdev_set_flags_raw(struct net_device *dev, unsigned int flags);
 unsigned int tuntap_rs_netdev_user_flags(struct net_device *dev);
 int tuntap_rs_netdev_change_flags(struct net_device *dev, unsigned int flags);
-bool tuntap_rs_netdev_admin_capable(struct net_device *dev);
+struct net *tuntap_rs_netdev_net(struct net_device *dev);
 unsigned int tuntap_rs_netdev_mtu(struct net_device *dev);
 int tuntap_rs_netdev_set_mtu(struct net_device *dev, int mtu);
 unsigned int tuntap_rs_netdev_tx_queue_len(struct net_device *dev);

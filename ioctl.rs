@@ -300,7 +300,7 @@ impl Unit {
             let rtnl = self.rtnl()?;
             // FreeBSD's PRIV_NET_SETIFMTU: the MTU is the administrator's, whoever holds the
             // file.
-            if !self.netdev.admin_capable() {
+            if !self.netdev.admin_capable(&rtnl) {
                 return Err(EPERM);
             }
             self.netdev.set_mtu(&rtnl, mtu.into())?;

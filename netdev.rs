@@ -281,9 +281,13 @@ impl NetDev {
     }
 
     /// Whether the current task has `CAP_NET_ADMIN` over the interface's network namespace.
-    pub(crate) fn admin_capable(&self) -> bool {
-        // SAFETY: The device is valid and in a namespace.
-        unsafe { sys::tuntap_rs_netdev_admin_capable(self.raw()) }
+    /// RTNL keeps the device in its namespace meanwhile.
+    pub(crate) fn admin_capable(&self, _rtnl: &Rtnl) -> bool {
+        // SAFETY: The device is valid; with RTNL held it stays in its namespace, which lives
+        // at least as long as the device is in it.
+        let net = unsafe { sys::tuntap_rs_netdev_net(self.raw()) };
+        // SAFETY: As above: `net` is valid for this call.
+        unsafe { sys::tuntap_rs_net_admin_capable(net) }
     }
 
     /// The MTU.

@@ -109,7 +109,7 @@ extern "C" {
         dev: *mut bindings::net_device,
         flags: c_uint,
     ) -> c_int;
-    pub(crate) fn tuntap_rs_netdev_admin_capable(dev: *mut bindings::net_device) -> bool;
+    pub(crate) fn tuntap_rs_netdev_net(dev: *mut bindings::net_device) -> *mut bindings::net;
     pub(crate) fn tuntap_rs_netdev_mtu(dev: *mut bindings::net_device) -> c_uint;
     pub(crate) fn tuntap_rs_netdev_set_mtu(dev: *mut bindings::net_device, mtu: c_int) -> c_int;
     pub(crate) fn tuntap_rs_netdev_tx_queue_len(dev: *mut bindings::net_device) -> c_uint;

@@ -122,12 +122,27 @@ pub(crate) fn setup(kind: Kind) -> &'static Setup {
     }
 }
 
-/// `BSDTUN_MODE_*` (`<net/tuntap_rs_link.h>`): the framing, as rtnetlink reports it.
-mod link_mode {
-    pub(super) const PLAIN: u8 = 0;
-    pub(super) const IFHEAD: u8 = 1;
-    pub(super) const LMODE: u8 = 2;
-    pub(super) const ETHERNET: u8 = 3;
+/// How packets are framed on the file, as rtnetlink (`BSDTUN_MODE_*` of
+/// `<net/tuntap_rs_link.h>`, the discriminants) and fdinfo (the names) report it.
+#[derive(Clone, Copy)]
+#[repr(u8)]
+enum Framing {
+    Plain = 0,
+    Ifhead = 1,
+    Lmode = 2,
+    Ethernet = 3,
+}
+
+impl Framing {
+    /// The name fdinfo and `ip -d link` show.
+    fn name(self) -> &'static str {
+        match self {
+            Framing::Plain => "plain",
+            Framing::Ifhead => "ifhead",
+            Framing::Lmode => "lmode",
+            Framing::Ethernet => "ethernet",
+        }
+    }
 }
 
 /// `EPOLL*` bits.
@@ -400,35 +415,13 @@ impl Unit {
         true
     }
 
-    /// What ethtool reports: FreeBSD's tap media, 1000baseT full duplex, active while open.
-    pub(crate) fn ethtool_link(&self) -> EthtoolLink {
-        EthtoolLink {
-            detected: self.io.lock().open,
-            speed: 1000,
-            duplex: 1,
-            bus_info: self.kind.driver().name,
-        }
-    }
-
-    /// The unit's BSD state for rtnetlink (`IFLA_BSDTUN_*`), read in one look.
-    pub(crate) fn link_info(&self) -> LinkInfo {
-        let l2 = self.is_l2();
-        let io = self.io.lock();
-        LinkInfo {
-            unit: self.number,
-            pid: u32::try_from(io.pid).unwrap_or(0),
-            vnet_hdr: io.vnet_hdr as u32,
-            mode: if l2 {
-                link_mode::ETHERNET
-            } else if io.ifhead {
-                link_mode::IFHEAD
-            } else if io.lmode {
-                link_mode::LMODE
-            } else {
-                link_mode::PLAIN
-            },
-            open: io.open,
-            transient: io.transient,
+    /// How the file frames packets now.
+    fn framing(&self, io: &Io) -> Framing {
+        match (self.is_l2(), io.ifhead, io.lmode) {
+            (true, _, _) => Framing::Ethernet,
+            (false, true, _) => Framing::Ifhead,
+            (false, false, true) => Framing::Lmode,
+            (false, false, false) => Framing::Plain,
         }
     }
 
@@ -446,14 +439,8 @@ impl Unit {
         let name = core::str::from_utf8(&name[..len]).unwrap_or("?");
         let (mode, vnet_hdr, pid, transient, queued, dying) = {
             let io = self.io.lock();
-            let mode = match (self.is_l2(), io.ifhead, io.lmode) {
-                (true, _, _) => "ethernet",
-                (false, true, _) => "ifhead",
-                (false, false, true) => "lmode",
-                (false, false, false) => "plain",
-            };
             (
-                mode,
+                self.framing(&io).name(),
                 io.vnet_hdr,
                 io.pid,
                 io.transient,
@@ -511,15 +498,30 @@ impl NetUnit for Unit {
         self.io.lock().vnet_hdr != 0
     }
 
+    /// FreeBSD's tap media: 1000baseT full duplex, active while open.
     fn ethtool_link(&self) -> EthtoolLink {
-        Unit::ethtool_link(self)
+        EthtoolLink {
+            detected: self.io.lock().open,
+            speed: 1000,
+            duplex: 1,
+            bus_info: self.kind.driver().name,
+        }
     }
 
     fn stats(&self, out: &mut [u64]) {
         self.stats.read(out);
     }
 
+    /// Read in one look.
     fn link_info(&self) -> LinkInfo {
-        Unit::link_info(self)
+        let io = self.io.lock();
+        LinkInfo {
+            unit: self.number,
+            pid: u32::try_from(io.pid).unwrap_or(0),
+            vnet_hdr: io.vnet_hdr as u32,
+            mode: self.framing(&io) as u8,
+            open: io.open,
+            transient: io.transient,
+        }
     }
 }
