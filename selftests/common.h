@@ -298,6 +298,18 @@ static void udev_settle(void)
 	}
 }
 
+/* The number after the first `"KEY":` in JSON text OBJ (`ip -j` output), or -1. */
+__attribute__((unused))
+static long json_long(const char *obj, const char *key)
+{
+	char pat[48];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
+	p = strstr(obj, pat);
+	return p ? strtol(p + strlen(pat), NULL, 10) : -1;
+}
+
 /* ---- sysfs, procfs, interfaces ------------------------------------------------------------ */
 
 /* Reads /sys/class/net/IFNAME/ATTR as a number (decimal, or 0x... for `flags`); -1 on error. */

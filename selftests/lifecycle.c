@@ -335,16 +335,6 @@ struct link_state {
 	char mode[16];
 };
 
-static long json_long(const char *obj, const char *key)
-{
-	char pat[48];
-	const char *p;
-
-	snprintf(pat, sizeof(pat), "\"%s\":", key);
-	p = strstr(obj, pat);
-	return p ? strtol(p + strlen(pat), NULL, 10) : -1;
-}
-
 static int json_bool(const char *obj, const char *key)
 {
 	char pat[48];

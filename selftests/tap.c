@@ -970,12 +970,11 @@ static int promisc_capture(const char *name)
 /* The promiscuity count, as `ip -d link` shows it; -1 if it cannot be read. */
 static int promiscuity(const char *name)
 {
-	char out[8192], *p;
+	char out[8192];
 
 	if (ip_output(out, sizeof(out), "-d -j link show dev %s", name))
 		return -1;
-	p = strstr(out, "\"promiscuity\":");
-	return p ? atoi(p + strlen("\"promiscuity\":")) : -1;
+	return (int)json_long(out, "promiscuity");
 }
 
 /* Writes a UDP frame to another host's MAC with tag `tag`; whether rx_dropped counted it. */
