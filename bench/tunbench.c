@@ -41,6 +41,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../selftests/csum.h"	/* csum() */
+
 /* Linux's <linux/if_tun.h> values, without including it next to glibc's <net/if.h>. */
 #define LINUX_TUNSETIFF		_IOW('T', 202, int)
 #define LINUX_IFF_TUN		0x0001
@@ -129,20 +131,6 @@ static int open_unit(const char *driver, char name[IFNAMSIZ], int net)
 		exit(1);
 	}
 	return fd;
-}
-
-static uint16_t csum(const void *data, size_t len)
-{
-	const uint8_t *p = data;
-	uint32_t sum = 0;
-
-	for (size_t i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)p[i] << 8 | p[i + 1];
-	if (len & 1)
-		sum += (uint32_t)p[len - 1] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return htons(~sum);
 }
 
 /* An IPv4 packet of `size` bytes from `src` to `dst` carrying `proto`. */

@@ -2,8 +2,9 @@
 /*
  * Helpers shared by the tuntap_rs selftests. Included last, after the test's own headers (the
  * project's <net/if_tun.h> or <net/if_tap.h> first, as glibc wants <net/if.h> before any
- * <linux/if.h>) and "kselftest_harness.h"; nothing here uses the harness. The helpers a test may
- * not use are marked unused: no warning for them where they are not.
+ * <linux/if.h>) and "kselftest_harness.h"; nothing here uses the harness. A test that configures
+ * addresses defines SUBNET first (see v4()). The helpers a test may not use are marked unused: no
+ * warning for them where they are not. The checksums are in csum.h, which bench/tunbench.c shares.
  */
 #ifndef TUNTAP_RS_SELFTESTS_COMMON_H
 #define TUNTAP_RS_SELFTESTS_COMMON_H
@@ -36,6 +37,7 @@
 #include <unistd.h>
 #include <linux/capability.h>
 
+#include "csum.h"
 #include "netlink.h"		/* link_index() */
 
 /* ---- Children and capabilities ------------------------------------------------------------ */
@@ -121,6 +123,18 @@ static void destroy_unit(const char *name)
 		return;
 	ioctl(fd, TUNSTRANSIENT, &one);
 	close(fd);
+}
+
+/* Opens /dev/NAME read-write (and `flags`): the fd or -errno. */
+__attribute__((unused))
+static int open_node(const char *name, int flags)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/dev/%s", name);
+	fd = open(path, O_RDWR | O_CLOEXEC | flags);
+	return fd < 0 ? -errno : fd;
 }
 
 /* ---- The module --------------------------------------------------------------------------- */
@@ -407,13 +421,13 @@ static int unit_of(const char *prefix, const char *name)
 }
 
 /*
- * The unit number cloning should pick now: the lowest N with no tuntap_rs unit N (no
- * /dev/<prefix>N) and no interface <prefix>N in this network namespace.
+ * The lowest N in [from, end) with no tuntap_rs unit N (no /dev/<prefix>N) and no interface
+ * <prefix>N in this network namespace; -1 if there is none.
  */
 __attribute__((unused))
-static int lowest_free_unit(const char *prefix)
+static int free_unit_between(const char *prefix, int from, int end)
 {
-	for (int n = 0; n < 4096; n++) {
+	for (int n = from; n < end; n++) {
 		char name[IFNAMSIZ];
 
 		snprintf(name, sizeof(name), "%s%d", prefix, n);
@@ -421,6 +435,20 @@ static int lowest_free_unit(const char *prefix)
 			return n;
 	}
 	return -1;
+}
+
+/* The unit number cloning should pick now. */
+__attribute__((unused))
+static int lowest_free_unit(const char *prefix)
+{
+	return free_unit_between(prefix, 0, 4096);
+}
+
+/* The lowest unit number >= `from` with neither node nor interface. */
+__attribute__((unused))
+static int free_unit_from(const char *prefix, int from)
+{
+	return free_unit_between(prefix, from, 32768);
 }
 
 /* Writes `val` to /proc/sys/net/ipv6/conf/IFNAME/disable_ipv6 (no IPv6 there, if absent). */
@@ -447,7 +475,7 @@ static int no_ipv6(const char *name)
 	return set_disable_ipv6(name, "1");
 }
 
-/* ---- Checksums, IPv4, UDP ----------------------------------------------------------------- */
+/* ---- IPv4, UDP (the checksums: csum.h) ---------------------------------------------------- */
 
 __attribute__((unused))
 static in_addr_t ip4(unsigned int a, unsigned int b, unsigned int c, unsigned int d)
@@ -455,29 +483,74 @@ static in_addr_t ip4(unsigned int a, unsigned int b, unsigned int c, unsigned in
 	return htonl(a << 24 | b << 16 | c << 8 | d);
 }
 
+/*
+ * A program that configures addresses defines SUBNET before it includes this file: its own
+ * 10.SUBNET.0.0/16 and fdSUBNET::/16 (SUBNET's decimal digits, read as hex), which no other
+ * program uses. Each test takes a subnet NET of those: 10.SUBNET.NET.0/24 and fdSUBNET:NET::/64.
+ */
+#ifdef SUBNET
+/* 10.SUBNET.NET.HOST. */
 __attribute__((unused))
-static uint64_t csum_add(uint64_t sum, const void *data, size_t len)
+static in_addr_t v4(int net, int host)
 {
-	const uint8_t *p = data;
-
-	while (len > 1) {
-		sum += (uint32_t)p[0] << 8 | p[1];
-		p += 2;
-		len -= 2;
-	}
-	if (len)
-		sum += (uint32_t)p[0] << 8;
-	return sum;
+	return ip4(10, SUBNET, (unsigned int)net, (unsigned int)host);
 }
 
-/* Folds a csum_add() sum into the Internet checksum, in network byte order. */
+/* fdSUBNET:NET::HOST. */
 __attribute__((unused))
-static uint16_t csum_fold(uint64_t sum)
+static struct in6_addr v6(int net, int host)
 {
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return htons((uint16_t)~sum);
+	struct in6_addr a;
+	char s[64];
+
+	snprintf(s, sizeof(s), "fd%d:%x::%x", SUBNET, net, host);
+	inet_pton(AF_INET6, s, &a);
+	return a;
 }
+
+/*
+ * A tun, IPv4 only: IPv6 off (no stray packets in the queue), 10.SUBNET.NET.1 peer
+ * 10.SUBNET.NET.2, up. Returns 0 on success.
+ */
+__attribute__((unused))
+static int tun_up4(const char *name, int net)
+{
+	if (no_ipv6(name))
+		return -1;
+	if (ip("addr add 10.%d.%d.1 peer 10.%d.%d.2 dev %s", SUBNET, net, SUBNET, net, name))
+		return -1;
+	return ip("link set %s up", name);
+}
+
+/* A tun: IPv6 fdSUBNET:NET::1/64 (no DAD), IPv4 10.SUBNET.NET.1 peer 10.SUBNET.NET.2, up. */
+__attribute__((unused))
+static int tun_up46(const char *name, int net)
+{
+	if (ip("-6 addr add fd%d:%x::1/64 dev %s nodad", SUBNET, net, name))
+		return -1;
+	if (ip("addr add 10.%d.%d.1 peer 10.%d.%d.2 dev %s", SUBNET, net, SUBNET, net, name))
+		return -1;
+	return ip("link set %s up", name);
+}
+
+/*
+ * A tap, IPv4 only: IPv6 off (no stray frames in the queue), 10.SUBNET.NET.1/24, up, and the
+ * far end 10.SUBNET.NET.2 a permanent neighbour at 02:00:00:00:00:02 (the tests' mac_peer; no
+ * ARP). Returns 0 on success.
+ */
+__attribute__((unused))
+static int tap_up4(const char *name, int net)
+{
+	if (no_ipv6(name))
+		return -1;
+	if (ip("addr add 10.%d.%d.1/24 dev %s", SUBNET, net, name))
+		return -1;
+	if (ip("link set %s up", name))
+		return -1;
+	return ip("neigh add 10.%d.%d.2 lladdr 02:00:00:00:00:02 nud permanent dev %s", SUBNET,
+		  net, name);
+}
+#endif /* SUBNET */
 
 /* The identification of the next IPv4 header ip4_hdr() fills (one counter per test program). */
 __attribute__((unused))
@@ -498,7 +571,7 @@ static void ip4_hdr(void *buf, size_t tot_len, uint8_t proto, in_addr_t src, in_
 	iph->protocol = proto;
 	iph->saddr = src;
 	iph->daddr = dst;
-	iph->check = csum_fold(csum_add(0, iph, sizeof(*iph)));
+	ip4_recsum(iph);
 }
 
 /* Builds an IPv4/UDP packet with a correct UDP checksum; returns its length. */
@@ -508,17 +581,13 @@ static size_t build_udp4(uint8_t *buf, in_addr_t src, in_addr_t dst, uint16_t sp
 {
 	struct udphdr *uh = (struct udphdr *)(buf + 20);
 	size_t ulen = sizeof(*uh) + plen;
-	uint64_t sum;
 
 	uh->source = htons(sport);
 	uh->dest = htons(dport);
 	uh->len = htons((uint16_t)ulen);
 	uh->check = 0;
 	memcpy(buf + 28, payload, plen);
-	sum = csum_add(0, &src, 4);
-	sum = csum_add(sum, &dst, 4);
-	sum += IPPROTO_UDP + ulen;
-	uh->check = csum_fold(csum_add(sum, uh, ulen));
+	uh->check = csum_fold(csum_add(csum_pseudo4(src, dst, IPPROTO_UDP, ulen), uh, ulen));
 	if (!uh->check)
 		uh->check = 0xffff;
 	ip4_hdr(buf, 20 + ulen, IPPROTO_UDP, src, dst);
@@ -533,7 +602,6 @@ static size_t build_udp6(uint8_t *buf, const struct in6_addr *src, const struct 
 	struct ip6_hdr *ip6 = (struct ip6_hdr *)buf;
 	struct udphdr *uh = (struct udphdr *)(buf + 40);
 	size_t ulen = sizeof(*uh) + plen;
-	uint64_t sum;
 
 	memset(ip6, 0, sizeof(*ip6));
 	ip6->ip6_flow = htonl(6U << 28);
@@ -547,10 +615,7 @@ static size_t build_udp6(uint8_t *buf, const struct in6_addr *src, const struct 
 	uh->len = htons((uint16_t)ulen);
 	uh->check = 0;
 	memcpy(buf + 48, payload, plen);
-	sum = csum_add(0, src, 16);
-	sum = csum_add(sum, dst, 16);
-	sum += ulen + IPPROTO_UDP;
-	uh->check = csum_fold(csum_add(sum, uh, ulen));
+	uh->check = csum_fold(csum_add(csum_pseudo6(src, dst, ulen, IPPROTO_UDP), uh, ulen));
 	if (!uh->check)
 		uh->check = 0xffff;
 	return 40 + ulen;
@@ -608,6 +673,93 @@ static size_t build_udp4_frame(uint8_t *f, const uint8_t *dst_mac, const uint8_t
 	return ETH_HLEN + build_udp4(f + ETH_HLEN, src, dst, sport, dport, payload, plen);
 }
 
+/* ---- Units a test opens, for its fixture's teardown --------------------------------------- */
+
+/* Files and units a test opens besides the fixture's. */
+#define MAX_TRACKED	8
+
+/* In a fixture: tracked_init() in its setup, tracked_release() in its teardown. */
+struct tracked {
+	int fds[MAX_TRACKED];			/* more files the test opened */
+	char units[MAX_TRACKED][IFNAMSIZ];	/* more units the test created */
+	bool settle;				/* open_unit() lets udev finish (a tap's MAC) */
+};
+
+__attribute__((unused))
+static void tracked_init(struct tracked *t)
+{
+	for (int i = 0; i < MAX_TRACKED; i++)
+		t->fds[i] = -1;
+}
+
+/*
+ * Closes the fixture's file `fd` and the tracked files, then destroys the fixture's unit `name`
+ * and the tracked units: those that a test left persistent (it failed half-way, or meant them to
+ * persist).
+ */
+__attribute__((unused))
+static void tracked_release(struct tracked *t, int fd, const char *name)
+{
+	if (fd >= 0)
+		close(fd);
+	for (int i = 0; i < MAX_TRACKED; i++) {
+		if (t->fds[i] >= 0)
+			close(t->fds[i]);
+	}
+	destroy_unit(name);
+	for (int i = 0; i < MAX_TRACKED; i++)
+		destroy_unit(t->units[i]);
+}
+
+/*
+ * Opens `path` (a cloning node or a unit's node); with `transient`, sets TUNSTRANSIENT=1
+ * (TAPSTRANSIENT) right away. Stores the interface name in `name` and has the teardown close the
+ * file and destroy the unit. Returns the fd, or -errno.
+ */
+__attribute__((unused))
+static int open_unit(struct tracked *t, const char *path, bool transient, char name[IFNAMSIZ])
+{
+	int fd, one = 1, i, ret;
+
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	for (i = 0; i < MAX_TRACKED && t->fds[i] >= 0; i++)
+		;
+	if (i == MAX_TRACKED) {
+		close(fd);
+		return -EMFILE;
+	}
+	t->fds[i] = fd;
+	ret = fd_name(fd, name);
+	if (ret)
+		return ret;
+	for (i = 0; i < MAX_TRACKED; i++) {
+		if (!strcmp(t->units[i], name))
+			break;
+		if (!t->units[i][0]) {
+			memcpy(t->units[i], name, IFNAMSIZ);
+			break;
+		}
+	}
+	if (transient && ioctl(fd, TUNSTRANSIENT, &one))
+		return -errno;
+	if (t->settle)
+		udev_settle();
+	return fd;
+}
+
+/* Closes a file open_unit() returned (the teardown will not close it again). */
+__attribute__((unused))
+static void close_unit(struct tracked *t, int fd)
+{
+	for (int i = 0; i < MAX_TRACKED; i++) {
+		if (t->fds[i] == fd)
+			t->fds[i] = -1;
+	}
+	close(fd);
+}
+
 /* ---- Files and sockets -------------------------------------------------------------------- */
 
 /* Waits up to `ms` for `fd` to be readable; true if it is. */
@@ -629,6 +781,62 @@ static ssize_t read_pkt(int fd, void *buf, size_t len, int ms)
 		return -ETIMEDOUT;
 	n = read(fd, buf, len);
 	return n < 0 ? -errno : n;
+}
+
+/* Sends data[0..len) over unix socket `sock`, file `fd` attached unless it is negative; 0 or -1. */
+__attribute__((unused))
+static int send_fd(int sock, int fd, const void *data, size_t len)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} cbuf;
+	struct iovec iov = { .iov_base = (void *)data, .iov_len = len };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *c;
+
+	if (fd >= 0) {
+		memset(&cbuf, 0, sizeof(cbuf));
+		msg.msg_control = cbuf.buf;
+		msg.msg_controllen = sizeof(cbuf.buf);
+		c = CMSG_FIRSTHDR(&msg);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	}
+	return sendmsg(sock, &msg, MSG_NOSIGNAL) == (ssize_t)len ? 0 : -1;
+}
+
+/*
+ * Receives one message of up to `len` bytes from unix socket `sock` into data within `ms` (-1:
+ * no limit), and the file attached to it into *fd (-1 if none); the message's length, or -errno
+ * (-ETIMEDOUT).
+ */
+__attribute__((unused))
+static ssize_t recv_fd(int sock, int *fd, void *data, size_t len, int ms)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} cbuf;
+	struct iovec iov = { .iov_base = data, .iov_len = len };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf.buf,
+			      .msg_controllen = sizeof(cbuf.buf) };
+	struct cmsghdr *c;
+	ssize_t n;
+
+	*fd = -1;
+	if (!wait_readable(sock, ms))
+		return -ETIMEDOUT;
+	n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+	if (n < 0)
+		return -errno;
+	for (c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+			memcpy(fd, CMSG_DATA(c), sizeof(int));
+	}
+	return n;
 }
 
 /* Sends one UDP datagram to dst:port from a new socket; 0 or -errno. */

@@ -81,6 +81,8 @@
 #include <net/if.h>
 
 #include "kselftest_harness.h"
+/* This program's addresses: 10.86.0.0/16 (common.h's v4()). */
+#define SUBNET		86
 #include "common.h"
 #include "netlink.h"
 
@@ -104,12 +106,6 @@
 
 /* The made-up far end of a tap or vmnet. */
 static const uint8_t mac_peer[ETH_ALEN] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x02 };
-
-/* 10.86.NET.HOST. */
-static in_addr_t v4(int net, int host)
-{
-	return ip4(10, 86, (unsigned int)net, (unsigned int)host);
-}
 
 /* ---- Small helpers ------------------------------------------------------------------------ */
 
@@ -184,30 +180,6 @@ static int count_units(const char *dir, const char *prefix)
 	}
 	closedir(d);
 	return n;
-}
-
-/* The lowest unit number >= `from` with neither node nor interface. */
-static int free_unit_from(const char *prefix, int from)
-{
-	for (int n = from; n < 32768; n++) {
-		char name[IFNAMSIZ];
-
-		snprintf(name, sizeof(name), "%s%d", prefix, n);
-		if (!node_exists(name) && link_index(name) == 0)
-			return n;
-	}
-	return -1;
-}
-
-/* Opens /dev/NAME read-write: the fd or -errno. */
-static int open_node(const char *name)
-{
-	char path[64];
-	int fd;
-
-	snprintf(path, sizeof(path), "/dev/%s", name);
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	return fd < 0 ? -errno : fd;
 }
 
 /* Reads (and so drops) whatever `fd`, non-blocking, has to read. */
@@ -815,7 +787,7 @@ static int open_prepare(struct ctx *c, unsigned int n)
 
 static long open_run(struct ctx *c)
 {
-	return open_node(c->self->name);
+	return open_node(c->self->name, 0);
 }
 
 /*
@@ -836,7 +808,7 @@ static const char *open_check(struct ctx *c, unsigned int n, long ret)
 			return why(c, "%s: %s", name, strerror(-flags));
 		if (flags & IFF_UP)
 			return why(c, "%s is up after a failed open", name);
-		fd = open_node(name);
+		fd = open_node(name, 0);
 		if (fd < 0)
 			return why(c, "the next open: %s", strerror(-fd));
 	} else if (c->variant->l2 && !(if_flags(name) & IFF_UP)) {
@@ -864,7 +836,7 @@ TEST_F_TIMEOUT(faults, open_unit, 600)
 	ret = module_reload("tap_up_on_open=1");
 	ASSERT_EQ(0, ret) TH_LOG("reloading with tap_up_on_open=1: %s", strerror(-ret));
 	/* A closed persistent unit: cloned, then closed. */
-	fd = open_node(variant->prefix);
+	fd = open_node(variant->prefix, 0);
 	ASSERT_LE(0, fd) TH_LOG("open /dev/%s: %s", variant->prefix, strerror(-fd));
 	ret = fd_name(fd, self->name);
 	close(fd);
@@ -1423,7 +1395,7 @@ static const char *link_check(struct ctx *c, unsigned int n, long ret)
 		return why(c, "%s: interface %s, node %s", name, exists ? "there" : "missing",
 			   node ? "there" : "missing");
 	if (exists) {
-		fd = open_node(name);
+		fd = open_node(name, 0);
 		if (fd < 0)
 			return why(c, "open /dev/%s: %s", name, strerror(-fd));
 		err = fd_name(fd, got);

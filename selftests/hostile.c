@@ -56,6 +56,8 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+/* This program's addresses: 10.77.0.0/16 and fd77::/16 (common.h's v4(), v6()). */
+#define SUBNET		77
 #include "common.h"
 #include "netlink.h"
 
@@ -93,59 +95,12 @@ static size_t page(void)
 
 /* ---- Addresses and interfaces ------------------------------------------------------------- */
 
-static in_addr_t v4(int net, int host)
-{
-	return ip4(10, 77, (unsigned int)net, (unsigned int)host);
-}
-
-static struct in6_addr v6(int net, int host)
-{
-	struct in6_addr a;
-	char s[64];
-
-	snprintf(s, sizeof(s), "fd77:%x::%x", net, host);
-	inet_pton(AF_INET6, s, &a);
-	return a;
-}
-
 /* Up, no IPv6, no address: packets written go up, nothing is routed out. 0 on success. */
 static int link_up(const char *name)
 {
 	if (no_ipv6(name))
 		return -1;
 	return ip("link set %s up", name);
-}
-
-/* tun: IPv6 off, 10.77.NET.1 peer 10.77.NET.2, up. */
-static int tun_up4(const char *name, int net)
-{
-	if (no_ipv6(name))
-		return -1;
-	if (ip("addr add 10.77.%d.1 peer 10.77.%d.2 dev %s", net, net, name))
-		return -1;
-	return ip("link set %s up", name);
-}
-
-/* tun: fd77:NET::1/64 (no DAD) and 10.77.NET.1 peer 10.77.NET.2, up. */
-static int tun_up46(const char *name, int net)
-{
-	if (ip("-6 addr add fd77:%x::1/64 dev %s nodad", net, name))
-		return -1;
-	if (ip("addr add 10.77.%d.1 peer 10.77.%d.2 dev %s", net, net, name))
-		return -1;
-	return ip("link set %s up", name);
-}
-
-/* tap: IPv6 off, 10.77.NET.1/24, up, 10.77.NET.2 a permanent neighbour at mac_peer. */
-static int tap_up4(const char *name, int net)
-{
-	if (no_ipv6(name))
-		return -1;
-	if (ip("addr add 10.77.%d.1/24 dev %s", net, name))
-		return -1;
-	if (ip("link set %s up", name))
-		return -1;
-	return ip("neigh add 10.77.%d.2 lladdr 02:00:00:00:00:02 nud permanent dev %s", net, name);
 }
 
 /* Opens cloning node `path`, makes the unit transient, names it: the fd or -errno. */
@@ -304,15 +259,6 @@ static bool is_pattern(const uint8_t *data, size_t len)
 			return false;
 	}
 	return true;
-}
-
-/* Recomputes the IPv4 header checksum (over ihl * 4 bytes, which buf must hold). */
-static void ip4_recsum(uint8_t *buf)
-{
-	struct iphdr *iph = (struct iphdr *)buf;
-
-	iph->check = 0;
-	iph->check = csum_fold(csum_add(0, iph, (size_t)iph->ihl * 4));
 }
 
 /* A UDP socket on `port` with room for a 64 KiB datagram; the fd or -errno. */

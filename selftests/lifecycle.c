@@ -58,17 +58,6 @@ static int ifindex(const char *name)
 	return (int)link_index(name);
 }
 
-/* Opens /dev/NAME read-write: the fd or -errno. */
-static int open_node(const char *name, int flags)
-{
-	char path[64];
-	int fd;
-
-	snprintf(path, sizeof(path), "/dev/%s", name);
-	fd = open(path, O_RDWR | O_CLOEXEC | flags);
-	return fd < 0 ? -errno : fd;
-}
-
 /* Waits up to `ms` for interface `name` to exist (`want`) or not in this namespace. */
 static bool wait_ifindex(const char *name, bool want, int ms)
 {
@@ -95,19 +84,6 @@ static bool wait_node(const char *name, bool want, int ms)
 	return false;
 }
 
-/* The lowest unit number >= `from` with neither node nor interface (as lowest_free_unit()). */
-static int free_unit_from(const char *prefix, int from)
-{
-	for (int n = from; n < 32768; n++) {
-		char name[IFNAMSIZ];
-
-		snprintf(name, sizeof(name), "%s%d", prefix, n);
-		if (!node_exists(name) && ifindex(name) == 0)
-			return n;
-	}
-	return -1;
-}
-
 /* How many interfaces this network namespace has. */
 static int count_links(void)
 {
@@ -120,54 +96,6 @@ static int count_links(void)
 		n++;
 	if_freenameindex(list);
 	return n;
-}
-
-/* Sends `fd` over the connected unix socket `sock`. */
-static int send_fd(int sock, int fd)
-{
-	char byte = 'F';
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	union {
-		struct cmsghdr cm;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} u;
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = u.buf, .msg_controllen = sizeof(u.buf),
-	};
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-
-	memset(&u, 0, sizeof(u));
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	return sendmsg(sock, &msg, 0) == 1 ? 0 : -errno;
-}
-
-/* Receives a file from the unix socket `sock`: the fd or -errno. */
-static int recv_fd(int sock)
-{
-	char byte;
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	union {
-		struct cmsghdr cm;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} u;
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = u.buf, .msg_controllen = sizeof(u.buf),
-	};
-	struct cmsghdr *cm;
-	int fd;
-
-	if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != 1)
-		return -errno ?: -EIO;
-	cm = CMSG_FIRSTHDR(&msg);
-	if (!cm || cm->cmsg_type != SCM_RIGHTS)
-		return -EBADMSG;
-	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
-	return fd;
 }
 
 /* A blocked reader for the destroy tests: reads once, records what happened. */
@@ -1075,8 +1003,9 @@ TEST_F_TIMEOUT(life, userns, 180)
  */
 TEST_F(life, scm_rights)
 {
-	char name[IFNAMSIZ], got[IFNAMSIZ];
+	char name[IFNAMSIZ], got[IFNAMSIZ], byte;
 	int sv[2], fd, status;
+	ssize_t n;
 	pid_t pid;
 
 	for (int take_control = 0; take_control < 2; take_control++) {
@@ -1093,12 +1022,12 @@ TEST_F(life, scm_rights)
 			/* The controlling process: opens, brings it up, hands the file over, exits. */
 			int ufd = open_node(name, 0);
 
-			if (ufd < 0 || link_set_up(name, 1) || send_fd(sv[1], ufd))
+			if (ufd < 0 || link_set_up(name, 1) || send_fd(sv[1], ufd, "F", 1))
 				_exit(1);
 			_exit(0);
 		}
-		fd = recv_fd(sv[0]);
-		ASSERT_LE(0, fd) TH_LOG("recv_fd: %s", strerror(-fd));
+		n = recv_fd(sv[0], &fd, &byte, 1, -1);
+		ASSERT_LE(0, fd) TH_LOG("recv_fd: %s", n < 0 ? strerror(-n) : "no file");
 		ASSERT_EQ(pid, waitpid(pid, &status, 0));
 		ASSERT_EQ(0, WEXITSTATUS(status));
 		/* The opener is gone, its file lives on here. */

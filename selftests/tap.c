@@ -54,6 +54,8 @@
 #include <linux/if_packet.h>
 
 #include "kselftest_harness.h"
+/* This program's addresses: 10.78.0.0/16 and fd78::/16 (common.h's v4(), v6()). */
+#define SUBNET		78
 #include "common.h"
 
 /* How long a test waits for a frame that should come (the VM is slow). */
@@ -62,8 +64,6 @@
 #define QUIET_MS	500
 /* How long a ping or an exchange through the bridge may take in all. */
 #define EXCHANGE_MS	10000
-/* Files and units a test opens besides the fixture's, for the teardown to clean up. */
-#define MAX_TRACKED	8
 /* Foreign links (bridge, veth) a test creates, for the teardown to delete. */
 #define MAX_FOREIGN	4
 
@@ -95,38 +95,6 @@ static int __attribute__((format(printf, 3, 4))) ip_output(char *out, size_t siz
 	return popen_output(cmd, out, size);
 }
 
-/* 10.78.NET.HOST, a tap's subnet. */
-static in_addr_t v4(int net, int host)
-{
-	return ip4(10, 78, (unsigned int)net, (unsigned int)host);
-}
-
-/* fd78:NET::HOST, a tap's subnet. */
-static struct in6_addr v6(int net, int host)
-{
-	struct in6_addr a;
-	char s[64];
-
-	snprintf(s, sizeof(s), "fd78:%x::%x", net, host);
-	inet_pton(AF_INET6, s, &a);
-	return a;
-}
-
-/*
- * IPv4 only, quiet: IPv6 off (no stray frames in the queue), 10.78.NET.1/24, up, and the far
- * end 10.78.NET.2 a permanent neighbour at mac_peer (no ARP). Returns 0 on success.
- */
-static int up4(const char *name, int net)
-{
-	if (no_ipv6(name))
-		return -1;
-	if (ip("addr add 10.78.%d.1/24 dev %s", net, name))
-		return -1;
-	if (ip("link set %s up", name))
-		return -1;
-	return ip("neigh add 10.78.%d.2 lladdr 02:00:00:00:00:02 nud permanent dev %s", net, name);
-}
-
 /* Deletes a link made by `ip link add`; 0 on success. */
 static int del_link(const char *name)
 {
@@ -134,16 +102,6 @@ static int del_link(const char *name)
 }
 
 /* ---- Checksums and IP headers ------------------------------------------------------------- */
-
-/* The sum of the IPv6 pseudo-header (RFC 8200 8.1) of an upper-layer packet of `len` bytes. */
-static uint64_t csum_pseudo6(const struct in6_addr *src, const struct in6_addr *dst, size_t len,
-			     uint8_t nxt)
-{
-	uint64_t sum = csum_add(0, src, 16);
-
-	sum = csum_add(sum, dst, 16);
-	return sum + len + nxt;
-}
 
 /* Fills a 40-byte IPv6 header for a payload of `plen` bytes. */
 static void ip6_hdr(void *buf, size_t plen, uint8_t nxt, uint8_t hlim, const struct in6_addr *src,
@@ -171,7 +129,7 @@ static size_t build_echo4(uint8_t *buf, uint8_t type, in_addr_t src, in_addr_t d
 	ic->un.echo.id = htons(id);
 	ic->un.echo.sequence = htons(seq);
 	memcpy(buf + 28, data, len);
-	ic->checksum = csum_fold(csum_add(0, ic, sizeof(*ic) + len));
+	ic->checksum = csum(ic, sizeof(*ic) + len);
 	ip4_hdr(buf, 28 + len, IPPROTO_ICMP, src, dst);
 	return 28 + len;
 }
@@ -426,8 +384,7 @@ FIXTURE(tap) {
 	int fd;				/* the unit setup cloned (transient) */
 	char name[IFNAMSIZ];		/* its interface name, "tapN" */
 	int unit;			/* N */
-	int fds[MAX_TRACKED];		/* more files the test opened */
-	char units[MAX_TRACKED][IFNAMSIZ];	/* more units the test created */
+	struct tracked tracked;		/* more files and units the test opened */
 	char links[MAX_FOREIGN][IFNAMSIZ];	/* foreign links the test created */
 	pid_t ns_pid;			/* a child holding a network namespace, or 0 */
 	int ns_ctl;			/* its control pipe (closing it ends the child) */
@@ -438,8 +395,8 @@ FIXTURE_SETUP(tap)
 	struct ifreq ifr;
 	int one = 1;
 
-	for (int i = 0; i < MAX_TRACKED; i++)
-		self->fds[i] = -1;
+	tracked_init(&self->tracked);
+	self->tracked.settle = true;
 	self->ns_ctl = -1;
 	self->fd = open("/dev/tap", O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, self->fd) TH_LOG("open /dev/tap: %s", strerror(errno));
@@ -469,67 +426,7 @@ FIXTURE_TEARDOWN(tap)
 		kill(self->ns_pid, SIGKILL);
 		waitpid(self->ns_pid, &status, 0);
 	}
-	if (self->fd >= 0)
-		close(self->fd);
-	for (int i = 0; i < MAX_TRACKED; i++) {
-		if (self->fds[i] >= 0)
-			close(self->fds[i]);
-	}
-	/* Units that a test left persistent (it failed half-way, or meant them to persist). */
-	destroy_unit(self->name);
-	for (int i = 0; i < MAX_TRACKED; i++)
-		destroy_unit(self->units[i]);
-}
-
-/*
- * Opens `path` (/dev/tap, /dev/vmnet or a unit's node); with `transient`, sets TAPSTRANSIENT=1
- * right away. Stores the interface name in `name` and has the teardown close the file and
- * destroy the unit. Returns the fd, or -errno.
- */
-static int open_unit(FIXTURE_DATA(tap) *self, const char *path, bool transient,
-		     char name[IFNAMSIZ])
-{
-	struct ifreq ifr;
-	int fd, one = 1, i;
-
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	for (i = 0; i < MAX_TRACKED && self->fds[i] >= 0; i++)
-		;
-	if (i == MAX_TRACKED) {
-		close(fd);
-		return -EMFILE;
-	}
-	self->fds[i] = fd;
-	memset(&ifr, 0, sizeof(ifr));
-	if (ioctl(fd, TAPGIFNAME, &ifr))
-		return -errno;
-	memcpy(name, ifr.ifr_name, IFNAMSIZ);
-	name[IFNAMSIZ - 1] = 0;
-	for (i = 0; i < MAX_TRACKED; i++) {
-		if (!strcmp(self->units[i], name))
-			break;
-		if (!self->units[i][0]) {
-			memcpy(self->units[i], name, IFNAMSIZ);
-			break;
-		}
-	}
-	if (transient && ioctl(fd, TAPSTRANSIENT, &one))
-		return -errno;
-	/* udev may give a new interface another address (MACAddressPolicy): let it finish. */
-	udev_settle();
-	return fd;
-}
-
-/* Closes a file open_unit() returned (the teardown will not close it again). */
-static void close_unit(FIXTURE_DATA(tap) *self, int fd)
-{
-	for (int i = 0; i < MAX_TRACKED; i++) {
-		if (self->fds[i] == fd)
-			self->fds[i] = -1;
-	}
-	close(fd);
+	tracked_release(&self->tracked, self->fd, self->name);
 }
 
 /* Has the teardown delete link `name` (a bridge, a veth). */
@@ -571,7 +468,7 @@ TEST_F(tap, lowest_free_unit)
 
 	expect = lowest_free_unit("tap");
 	ASSERT_LE(0, expect);
-	fd2 = open_unit(self, "/dev/tap", true, name2);
+	fd2 = open_unit(&self->tracked, "/dev/tap", true, name2);
 	ASSERT_LE(0, fd2) TH_LOG("second open: %s", strerror(-fd2));
 	EXPECT_STRNE(self->name, name2);
 	EXPECT_EQ(expect, unit_of("tap", name2)) TH_LOG("second unit %s", name2);
@@ -582,7 +479,7 @@ TEST_F(tap, lowest_free_unit)
 	EXPECT_EQ(-1, stat(path, &st));
 	EXPECT_EQ(0U, link_index(self->name));
 	EXPECT_EQ(first, lowest_free_unit("tap"));
-	fd3 = open_unit(self, "/dev/tap", true, name3);
+	fd3 = open_unit(&self->tracked, "/dev/tap", true, name3);
 	ASSERT_LE(0, fd3) TH_LOG("third open: %s", strerror(-fd3));
 	EXPECT_STREQ(self->name, name3);
 }
@@ -601,14 +498,14 @@ TEST_F_TIMEOUT(tap, clone_skips_taken_names, 60)
 	ASSERT_LT(0U, link_index(taken));
 	expect = lowest_free_unit("tap");
 	ASSERT_NE(k, expect);
-	fd = open_unit(self, "/dev/tap", true, name);
+	fd = open_unit(&self->tracked, "/dev/tap", true, name);
 	ASSERT_LE(0, fd) TH_LOG("open: %s", strerror(-fd));
 	EXPECT_STRNE(taken, name);
 	EXPECT_EQ(expect, unit_of("tap", name)) TH_LOG("got %s", name);
 	/* No unit K was made, and tapK is still the bridge. */
 	EXPECT_FALSE(node_exists(taken));
 	EXPECT_LE(0, sys_val(taken, "bridge/stp_state")) TH_LOG("%s is not the bridge", taken);
-	close_unit(self, fd);
+	close_unit(&self->tracked, fd);
 	EXPECT_FALSE(node_exists(name));
 	EXPECT_EQ(0, del_link(taken));
 }
@@ -627,21 +524,21 @@ TEST_F(tap, units_persist)
 	struct stat st;
 	int fd;
 
-	fd = open_unit(self, "/dev/tap", false, name);
+	fd = open_unit(&self->tracked, "/dev/tap", false, name);
 	ASSERT_LE(0, fd) TH_LOG("open: %s", strerror(-fd));
 	EXPECT_EQ(0, get_int(fd, TAPGTRANSIENT));
-	close_unit(self, fd);
+	close_unit(&self->tracked, fd);
 	snprintf(path, sizeof(path), "/dev/%s", name);
 	EXPECT_EQ(0, stat(path, &st)) TH_LOG("%s gone after close", path);
 	EXPECT_LT(0U, link_index(name)) TH_LOG("%s gone after close", name);
 
-	fd = open_unit(self, path, false, name2);
+	fd = open_unit(&self->tracked, path, false, name2);
 	ASSERT_LE(0, fd) TH_LOG("reopen %s: %s", path, strerror(-fd));
 	EXPECT_STREQ(name, name2);
 	EXPECT_EQ(0, get_int(fd, TAPGTRANSIENT));
 	ASSERT_EQ(0, set_int(fd, TAPSTRANSIENT, 1));
 	EXPECT_EQ(1, get_int(fd, TAPGTRANSIENT));
-	close_unit(self, fd);
+	close_unit(&self->tracked, fd);
 	EXPECT_EQ(-1, stat(path, &st));
 	EXPECT_EQ(ENOENT, errno);
 	EXPECT_EQ(0U, link_index(name));
@@ -658,9 +555,9 @@ TEST_F_TIMEOUT(tap, owner_close_downs_and_purges, 60)
 	int fd, flags, avail = -1;
 
 	memset(data, 'q', sizeof(data));
-	fd = open_unit(self, "/dev/tap", false, name);
+	fd = open_unit(&self->tracked, "/dev/tap", false, name);
 	ASSERT_LE(0, fd) TH_LOG("open: %s", strerror(-fd));
-	ASSERT_EQ(0, up4(name, 4));
+	ASSERT_EQ(0, tap_up4(name, 4));
 	for (int i = 0; i < 3; i++) {
 		ASSERT_EQ(0, send_udp4(v4(4, 2), 4000, data, sizeof(data)));
 	}
@@ -668,13 +565,13 @@ TEST_F_TIMEOUT(tap, owner_close_downs_and_purges, 60)
 	ASSERT_EQ(0, ioctl(fd, FIONREAD, &avail));
 	EXPECT_LT(0, avail);
 
-	close_unit(self, fd);
+	close_unit(&self->tracked, fd);
 	flags = if_flags(name);
 	ASSERT_LE(0, flags) TH_LOG("%s: %s", name, strerror(-flags));
 	EXPECT_EQ(0, flags & IFF_UP) TH_LOG("still up after the owner's close");
 
 	snprintf(path, sizeof(path), "/dev/%s", name);
-	fd = open_unit(self, path, true, name);
+	fd = open_unit(&self->tracked, path, true, name);
 	ASSERT_LE(0, fd) TH_LOG("reopen %s: %s", path, strerror(-fd));
 	avail = -1;
 	ASSERT_EQ(0, ioctl(fd, FIONREAD, &avail));
@@ -682,7 +579,7 @@ TEST_F_TIMEOUT(tap, owner_close_downs_and_purges, 60)
 	ASSERT_EQ(0, set_nonblock(fd));
 	EXPECT_EQ(-1, read(fd, buf, sizeof(buf)));
 	EXPECT_EQ(EAGAIN, errno);
-	close_unit(self, fd);
+	close_unit(&self->tracked, fd);
 	EXPECT_FALSE(node_exists(name));
 }
 
@@ -709,7 +606,7 @@ TEST_F_TIMEOUT(tap, link_properties, 60)
 
 	ASSERT_EQ(0, if_mac(self->name, mac));
 	EXPECT_EQ(0x02, mac[0] & 0x03) TH_LOG("first byte %02x: not local unicast", mac[0]);
-	fd2 = open_unit(self, "/dev/tap", true, name2);
+	fd2 = open_unit(&self->tracked, "/dev/tap", true, name2);
 	ASSERT_LE(0, fd2) TH_LOG("second open: %s", strerror(-fd2));
 	ASSERT_EQ(0, if_mac(name2, mac2));
 	EXPECT_EQ(0x02, mac2[0] & 0x03);
@@ -747,7 +644,7 @@ TEST_F_TIMEOUT(tap, read_whole_frame, 60)
 	for (size_t i = 0; i < sizeof(data); i++)
 		data[i] = (uint8_t)(i * 5 + 3);
 	ASSERT_EQ(0, if_mac(self->name, mac));
-	ASSERT_EQ(0, up4(self->name, 2));
+	ASSERT_EQ(0, tap_up4(self->name, 2));
 	ASSERT_EQ(0, send_udp4(v4(2, 2), 2000, data, sizeof(data)));
 	n = read_udp4_frame(self->fd, buf, sizeof(buf), v4(2, 2), 2000, WAIT_MS);
 	ASSERT_EQ(ETH_HLEN + 28 + (ssize_t)sizeof(data), n)
@@ -768,7 +665,7 @@ TEST_F_TIMEOUT(tap, truncating_read, 60)
 
 	memset(first, 'A', sizeof(first));
 	memset(second, 'B', sizeof(second));
-	ASSERT_EQ(0, up4(self->name, 3));
+	ASSERT_EQ(0, tap_up4(self->name, 3));
 	ASSERT_EQ(0, send_udp4(v4(3, 2), 3000, first, sizeof(first)));
 	ASSERT_EQ(0, send_udp4(v4(3, 2), 3001, second, sizeof(second)));
 
@@ -794,7 +691,7 @@ TEST_F_TIMEOUT(tap, fionread, 60)
 	int avail = -1;
 
 	memset(data, 'f', sizeof(data));
-	ASSERT_EQ(0, up4(self->name, 5));
+	ASSERT_EQ(0, tap_up4(self->name, 5));
 	ASSERT_EQ(0, ioctl(self->fd, FIONREAD, &avail));
 	EXPECT_EQ(0, avail);
 	for (size_t i = 0; i < ARRAY_SIZE(plen); i++) {
@@ -823,7 +720,7 @@ TEST_F_TIMEOUT(tap, poll_readiness, 60)
 	uint8_t data[100], buf[PKT_MAX];
 
 	memset(data, 'p', sizeof(data));
-	ASSERT_EQ(0, up4(self->name, 12));
+	ASSERT_EQ(0, tap_up4(self->name, 12));
 	ASSERT_EQ(1, poll(&pfd, 1, 0));
 	EXPECT_EQ(POLLOUT, pfd.revents & (POLLIN | POLLOUT));
 
@@ -842,7 +739,7 @@ TEST_F_TIMEOUT(tap, nonblocking_read, 60)
 {
 	uint8_t buf[PKT_MAX];
 
-	ASSERT_EQ(0, up4(self->name, 13));
+	ASSERT_EQ(0, tap_up4(self->name, 13));
 	ASSERT_EQ(0, set_nonblock(self->fd));
 	EXPECT_EQ(-1, read(self->fd, buf, sizeof(buf)));
 	EXPECT_EQ(EAGAIN, errno);
@@ -863,7 +760,7 @@ TEST_F_TIMEOUT(tap, write_delivers, 60)
 	for (size_t i = 0; i < sizeof(data); i++)
 		data[i] = (uint8_t)(i * 7 + 1);
 	ASSERT_EQ(0, if_mac(self->name, mac));
-	ASSERT_EQ(0, up4(self->name, 8));
+	ASSERT_EQ(0, tap_up4(self->name, 8));
 	s = udp_listen(AF_INET, 8000);
 	ASSERT_LE(0, s) TH_LOG("bind 0.0.0.0:8000: %s", strerror(-s));
 	rx = stat_val(self->name, "rx_packets");
@@ -899,7 +796,7 @@ TEST_F_TIMEOUT(tap, dst_mac_filter, 60)
 	memcpy(other, mac_other, ETH_ALEN);
 	if (!memcmp(other, mac, ETH_ALEN))
 		other[5] ^= 0x01;
-	ASSERT_EQ(0, up4(self->name, 9));
+	ASSERT_EQ(0, tap_up4(self->name, 9));
 	ps = packet_socket(self->name);
 	ASSERT_LE(0, ps) TH_LOG("packet socket on %s: %s", self->name, strerror(-ps));
 
@@ -1011,7 +908,7 @@ TEST_F_TIMEOUT(tap, promiscuity_not_leaked, 60)
 	int ps, fd;
 
 	/* VMIO_SIOCSIFFLAGS under a capture. */
-	ASSERT_EQ(0, up4(self->name, 20));
+	ASSERT_EQ(0, tap_up4(self->name, 20));
 	ps = promisc_capture(self->name);
 	ASSERT_LE(0, ps) TH_LOG("capture on %s: %s", self->name, strerror(-ps));
 	EXPECT_EQ(1, promiscuity(self->name));
@@ -1024,23 +921,23 @@ TEST_F_TIMEOUT(tap, promiscuity_not_leaked, 60)
 		TH_LOG("a frame to another host's MAC got through");
 
 	/* The close, under a capture. */
-	fd = open_unit(self, "/dev/tap", false, name);
+	fd = open_unit(&self->tracked, "/dev/tap", false, name);
 	ASSERT_LE(0, fd) TH_LOG("open: %s", strerror(-fd));
-	ASSERT_EQ(0, up4(name, 21));
+	ASSERT_EQ(0, tap_up4(name, 21));
 	ps = promisc_capture(name);
 	ASSERT_LE(0, ps) TH_LOG("capture on %s: %s", name, strerror(-ps));
-	close_unit(self, fd);
+	close_unit(&self->tracked, fd);
 	EXPECT_EQ(0, if_flags(name) & IFF_UP);
 	close(ps);
 	EXPECT_EQ(0, promiscuity(name)) TH_LOG("after the close and the capture's end");
 	snprintf(path, sizeof(path), "/dev/%s", name);
-	fd = open_unit(self, path, true, name);
+	fd = open_unit(&self->tracked, path, true, name);
 	ASSERT_LE(0, fd) TH_LOG("reopen %s: %s", path, strerror(-fd));
 	ASSERT_EQ(0, ip("link set %s up", name));
 	EXPECT_EQ(0, sys_val(name, "flags") & IFF_PROMISC);
 	EXPECT_TRUE(foreign_unicast_dropped(fd, name, 21, 2))
 		TH_LOG("a frame to another host's MAC got through");
-	close_unit(self, fd);
+	close_unit(&self->tracked, fd);
 }
 
 /*
@@ -1053,7 +950,7 @@ TEST_F_TIMEOUT(tap, short_write_dropped, 60)
 	long long dropped, rx;
 
 	ASSERT_EQ(0, if_mac(self->name, mac));
-	ASSERT_EQ(0, up4(self->name, 10));
+	ASSERT_EQ(0, tap_up4(self->name, 10));
 	eth_hdr(f, mac, mac_peer, ETHERTYPE_IP);
 	dropped = stat_val(self->name, "rx_dropped");
 	rx = stat_val(self->name, "rx_packets");
@@ -1077,7 +974,7 @@ TEST_F_TIMEOUT(tap, mru, 60)
 
 	ASSERT_EQ(65535, TAPMRU);
 	ASSERT_EQ(0, if_mac(self->name, mac));
-	ASSERT_EQ(0, up4(self->name, 11));
+	ASSERT_EQ(0, tap_up4(self->name, 11));
 	/* A broadcast frame of the local experimental EtherType, that nothing handles. */
 	memset(f, 0x5a, sizeof(f));
 	eth_hdr(f, mac_bcast, mac_peer, 0x88b5);
@@ -1136,7 +1033,7 @@ TEST_F_TIMEOUT(tap, ping_ipv4, 90)
 	icmp->un.echo.id = htons(id);
 	icmp->un.echo.sequence = htons(1);
 	memcpy(req + sizeof(*icmp), data, sizeof(data));
-	icmp->checksum = csum_fold(csum_add(0, req, icmp_len));
+	icmp->checksum = csum(req, icmp_len);
 	peer.sin_addr.s_addr = v4(6, 2);
 	ret = (int)sendto(s, req, icmp_len, 0, (struct sockaddr *)&peer, sizeof(peer));
 	ASSERT_EQ((int)icmp_len, ret) TH_LOG("sendto 10.78.6.2: %s", strerror(errno));
@@ -1308,12 +1205,12 @@ TEST_F(tap, remote_mac)
 	char name[IFNAMSIZ], path[64];
 	int fd;
 
-	fd = open_unit(self, "/dev/tap", false, name);
+	fd = open_unit(&self->tracked, "/dev/tap", false, name);
 	ASSERT_LE(0, fd) TH_LOG("open: %s", strerror(-fd));
 	/* udev may replace a new interface's address after the copy was taken: open again. */
-	close_unit(self, fd);
+	close_unit(&self->tracked, fd);
 	snprintf(path, sizeof(path), "/dev/%s", name);
-	fd = open_unit(self, path, false, name);
+	fd = open_unit(&self->tracked, path, false, name);
 	ASSERT_LE(0, fd) TH_LOG("reopen %s: %s", path, strerror(-fd));
 	ASSERT_EQ(0, if_mac(name, mac));
 	ASSERT_NE(0, memcmp(mac, set, ETH_ALEN));
@@ -1331,14 +1228,14 @@ TEST_F(tap, remote_mac)
 	EXPECT_EQ(0, memcmp(now, mac, ETH_ALEN)) TH_LOG("SIOCSIFADDR changed the interface's MAC");
 
 	/* Reopened: a fresh copy of the interface's MAC. */
-	close_unit(self, fd);
+	close_unit(&self->tracked, fd);
 	snprintf(path, sizeof(path), "/dev/%s", name);
-	fd = open_unit(self, path, true, name);
+	fd = open_unit(&self->tracked, path, true, name);
 	ASSERT_LE(0, fd) TH_LOG("reopen %s: %s", path, strerror(-fd));
 	memset(buf, 0, sizeof(buf));
 	ASSERT_EQ(0, ioctl(fd, SIOCGIFADDR, buf));
 	EXPECT_EQ(0, memcmp(buf, mac, ETH_ALEN)) TH_LOG("the remote MAC was not retaken at open");
-	close_unit(self, fd);
+	close_unit(&self->tracked, fd);
 	EXPECT_FALSE(node_exists(name));
 }
 
@@ -1405,7 +1302,7 @@ TEST_F_TIMEOUT(tap, vmio_siocsifflags, 60)
 	const char *names[2];
 	int fds[2], vfd, flags;
 
-	vfd = open_unit(self, "/dev/vmnet", true, vname);
+	vfd = open_unit(&self->tracked, "/dev/vmnet", true, vname);
 	ASSERT_LE(0, vfd) TH_LOG("open /dev/vmnet: %s", strerror(-vfd));
 	names[0] = vname;
 	names[1] = self->name;
@@ -1634,7 +1531,7 @@ TEST_F(tap, vmnet_clone)
 
 	expect = lowest_free_unit("vmnet");
 	ASSERT_LE(0, expect);
-	fd = open_unit(self, "/dev/vmnet", true, name);
+	fd = open_unit(&self->tracked, "/dev/vmnet", true, name);
 	ASSERT_LE(0, fd) TH_LOG("open /dev/vmnet: %s", strerror(-fd));
 	EXPECT_EQ(expect, unit_of("vmnet", name)) TH_LOG("TAPGIFNAME gave '%s'", name);
 	snprintf(path, sizeof(path), "/dev/%s", name);
@@ -1653,7 +1550,7 @@ TEST_F(tap, vmnet_clone)
 	ASSERT_EQ(0, ioctl(fd, TAPGIFINFO, &ti));
 	EXPECT_EQ(IFT_ETHER, ti.type);
 	EXPECT_EQ(1, get_int(fd, TAPGTRANSIENT));
-	close_unit(self, fd);
+	close_unit(&self->tracked, fd);
 	EXPECT_FALSE(node_exists(name));
 	EXPECT_EQ(0U, link_index(name));
 }
@@ -1673,7 +1570,7 @@ TEST_F_TIMEOUT(tap, vmnet_output_kept_while_closed, 60)
 
 	for (size_t i = 0; i < sizeof(data); i++)
 		data[i] = (uint8_t)(i + 'v');
-	fd = open_unit(self, "/dev/vmnet", false, name);
+	fd = open_unit(&self->tracked, "/dev/vmnet", false, name);
 	ASSERT_LE(0, fd) TH_LOG("open /dev/vmnet: %s", strerror(-fd));
 	ASSERT_EQ(0, if_mac(name, mac));
 	ASSERT_EQ(0, no_ipv6(name));
@@ -1684,7 +1581,7 @@ TEST_F_TIMEOUT(tap, vmnet_output_kept_while_closed, 60)
 	ASSERT_EQ(0, send_udp4(ip4(10, 80, 1, 2), 15001, data, sizeof(data)));
 	ASSERT_TRUE(wait_readable(fd, WAIT_MS));
 
-	close_unit(self, fd);
+	close_unit(&self->tracked, fd);
 	flags = if_flags(name);
 	ASSERT_LE(0, flags);
 	EXPECT_EQ(IFF_UP, flags & IFF_UP) TH_LOG("a vmnet went down on close");
@@ -1693,7 +1590,7 @@ TEST_F_TIMEOUT(tap, vmnet_output_kept_while_closed, 60)
 
 	ASSERT_EQ(0, send_udp4(ip4(10, 80, 1, 2), 15000, data, sizeof(data)));
 	snprintf(path, sizeof(path), "/dev/%s", name);
-	fd = open_unit(self, path, true, name2);
+	fd = open_unit(&self->tracked, path, true, name2);
 	ASSERT_LE(0, fd) TH_LOG("reopen %s: %s", path, strerror(-fd));
 	/* Exactly one frame waits, the one sent after the close. */
 	ASSERT_EQ(0, ioctl(fd, FIONREAD, &avail));
@@ -1709,7 +1606,7 @@ TEST_F_TIMEOUT(tap, vmnet_output_kept_while_closed, 60)
 	avail = -1;
 	ASSERT_EQ(0, ioctl(fd, FIONREAD, &avail));
 	EXPECT_EQ(0, avail) TH_LOG("the frame queued before the close is still there");
-	close_unit(self, fd);
+	close_unit(&self->tracked, fd);
 	EXPECT_FALSE(node_exists(name));
 }
 
@@ -1726,7 +1623,7 @@ TEST_F_TIMEOUT(tap, vmnet_close_with_full_queue, 60)
 	ssize_t n;
 
 	memset(data, 'f', sizeof(data));
-	fd = open_unit(self, "/dev/vmnet", false, name);
+	fd = open_unit(&self->tracked, "/dev/vmnet", false, name);
 	ASSERT_LE(0, fd) TH_LOG("open /dev/vmnet: %s", strerror(-fd));
 	ASSERT_EQ(0, no_ipv6(name));
 	ASSERT_EQ(0, ip("link set %s txqueuelen 4", name));
@@ -1737,17 +1634,17 @@ TEST_F_TIMEOUT(tap, vmnet_close_with_full_queue, 60)
 	for (int i = 0; i < 16; i++)
 		send_udp4(ip4(10, 80, 2, 2), 16001, data, sizeof(data));
 	ASSERT_TRUE(wait_readable(fd, WAIT_MS));
-	close_unit(self, fd);
+	close_unit(&self->tracked, fd);
 
 	ASSERT_EQ(0, send_udp4(ip4(10, 80, 2, 2), 16000, data, sizeof(data)));
 	snprintf(path, sizeof(path), "/dev/%s", name);
-	fd = open_unit(self, path, true, name2);
+	fd = open_unit(&self->tracked, path, true, name2);
 	ASSERT_LE(0, fd) TH_LOG("reopen %s: %s", path, strerror(-fd));
 	n = read_udp4_frame(fd, buf, sizeof(buf), ip4(10, 80, 2, 2), 16000, WAIT_MS);
 	EXPECT_EQ(ETH_HLEN + 28 + (ssize_t)sizeof(data), n)
 		TH_LOG("the datagram sent after the close: %s",
 		       n < 0 ? strerror((int)-n) : "wrong length");
-	close_unit(self, fd);
+	close_unit(&self->tracked, fd);
 }
 
 /*
@@ -1767,9 +1664,9 @@ TEST_F_TIMEOUT(tap, tap_output_dropped_while_closed, 60)
 	char c;
 
 	memset(data, 't', sizeof(data));
-	fd = open_unit(self, "/dev/tap", false, name);
+	fd = open_unit(&self->tracked, "/dev/tap", false, name);
 	ASSERT_LE(0, fd) TH_LOG("open: %s", strerror(-fd));
-	ASSERT_EQ(0, up4(name, 14));
+	ASSERT_EQ(0, tap_up4(name, 14));
 	ASSERT_EQ(0, pipe(go));
 	pid = fork();
 	ASSERT_LE(0, pid);
@@ -1782,7 +1679,7 @@ TEST_F_TIMEOUT(tap, tap_output_dropped_while_closed, 60)
 		_exit(0);
 	}
 	close(go[0]);
-	close_unit(self, fd);
+	close_unit(&self->tracked, fd);
 	ASSERT_EQ(1, write(go[1], "x", 1));
 	close(go[1]);
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
@@ -1809,7 +1706,7 @@ TEST_F_TIMEOUT(tap, tap_output_dropped_while_closed, 60)
 	EXPECT_LT(before, after) TH_LOG("the datagram was not counted as dropped");
 
 	snprintf(path, sizeof(path), "/dev/%s", name);
-	fd = open_unit(self, path, true, name);
+	fd = open_unit(&self->tracked, path, true, name);
 	ASSERT_LE(0, fd) TH_LOG("reopen %s: %s", path, strerror(-fd));
 	avail = -1;
 	EXPECT_EQ(0, ioctl(fd, FIONREAD, &avail));
@@ -1817,7 +1714,7 @@ TEST_F_TIMEOUT(tap, tap_output_dropped_while_closed, 60)
 	ASSERT_EQ(0, set_nonblock(fd));
 	EXPECT_EQ(-1, read(fd, buf, sizeof(buf)));
 	EXPECT_EQ(EAGAIN, errno);
-	close_unit(self, fd);
+	close_unit(&self->tracked, fd);
 	EXPECT_FALSE(node_exists(name));
 }
 
@@ -1931,12 +1828,12 @@ TEST_F_TIMEOUT(tap, ethtool, 60)
 	EXPECT_NE(NULL, strstr(out, "Duplex: Full")) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "Link detected: yes")) TH_LOG("%s", out);
 
-	fd = open_unit(self, "/dev/vmnet", false, name);
+	fd = open_unit(&self->tracked, "/dev/vmnet", false, name);
 	ASSERT_LE(0, fd) TH_LOG("open /dev/vmnet: %s", strerror(-fd));
 	ASSERT_EQ(0, ip("link set %s up", name));
 	ASSERT_EQ(0, cmd_output(out, sizeof(out), "ethtool %s", name));
 	EXPECT_NE(NULL, strstr(out, "Link detected: yes")) TH_LOG("%s", out);
-	close_unit(self, fd);
+	close_unit(&self->tracked, fd);
 	/* Closed, still up (vmnet): no link. */
 	EXPECT_EQ(IFF_UP, if_flags(name) & IFF_UP);
 	ASSERT_EQ(0, cmd_output(out, sizeof(out), "ethtool %s", name));

@@ -47,56 +47,18 @@
 #include <linux/sockios.h>
 
 #include "kselftest_harness.h"
+/* This program's addresses: 10.77.0.0/16 and fd77::/16 (common.h's v4(), v6()). */
+#define SUBNET		77
 #include "common.h"
 
 /* How long a test waits for a packet that should come (the VM is slow). */
 #define WAIT_MS		2000
 /* How long a test waits before deciding that a packet which should not come did not. */
 #define QUIET_MS	500
-/* Files and units a test opens besides the fixture's, for the teardown to clean up. */
-#define MAX_TRACKED	8
 
 #define PKT_MAX		2048
 
 /* ---- Small helpers: commands, sysfs, interfaces ------------------------------------------ */
-
-static in_addr_t v4(int net, int host)
-{
-	return htonl((10U << 24) | (77U << 16) | ((unsigned int)net << 8) | (unsigned int)host);
-}
-
-static struct in6_addr v6(int net, int host)
-{
-	struct in6_addr a;
-	char s[64];
-
-	snprintf(s, sizeof(s), "fd77:%x::%x", net, host);
-	inet_pton(AF_INET6, s, &a);
-	return a;
-}
-
-/*
- * IPv4 only: IPv6 off (no stray packets in the queue), 10.77.NET.1 peer 10.77.NET.2, up.
- * Returns 0 on success.
- */
-static int up4(const char *name, int net)
-{
-	if (no_ipv6(name))
-		return -1;
-	if (ip("addr add 10.77.%d.1 peer 10.77.%d.2 dev %s", net, net, name))
-		return -1;
-	return ip("link set %s up", name);
-}
-
-/* IPv6 fd77:NET::1/64 (no DAD), IPv4 10.77.NET.1 peer 10.77.NET.2, up. */
-static int up46(const char *name, int net)
-{
-	if (ip("-6 addr add fd77:%x::1/64 dev %s nodad", net, name))
-		return -1;
-	if (ip("addr add 10.77.%d.1 peer 10.77.%d.2 dev %s", net, net, name))
-		return -1;
-	return ip("link set %s up", name);
-}
 
 /* Deletes a link made by `ip link add` or `ip tuntap add`; 0 on success. */
 static int del_link(const char *name)
@@ -140,8 +102,7 @@ FIXTURE(tun) {
 	int fd;				/* the unit setup cloned (transient) */
 	char name[IFNAMSIZ];		/* its interface name, "tunN" */
 	int unit;			/* N */
-	int fds[MAX_TRACKED];		/* more files the test opened */
-	char units[MAX_TRACKED][IFNAMSIZ];	/* more units the test created */
+	struct tracked tracked;		/* more files and units the test opened */
 	char link[IFNAMSIZ];		/* a foreign link the test created */
 };
 
@@ -150,8 +111,7 @@ FIXTURE_SETUP(tun)
 	struct ifreq ifr;
 	int one = 1;
 
-	for (int i = 0; i < MAX_TRACKED; i++)
-		self->fds[i] = -1;
+	tracked_init(&self->tracked);
 	self->fd = open("/dev/tun", O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, self->fd) TH_LOG("open /dev/tun: %s", strerror(errno));
 	ASSERT_EQ(0, ioctl(self->fd, TUNSTRANSIENT, &one))
@@ -166,67 +126,9 @@ FIXTURE_SETUP(tun)
 
 FIXTURE_TEARDOWN(tun)
 {
-	if (self->fd >= 0)
-		close(self->fd);
-	for (int i = 0; i < MAX_TRACKED; i++) {
-		if (self->fds[i] >= 0)
-			close(self->fds[i]);
-	}
-	/* Units that a test left persistent (it failed half-way, or meant them to persist). */
-	destroy_unit(self->name);
-	for (int i = 0; i < MAX_TRACKED; i++)
-		destroy_unit(self->units[i]);
+	tracked_release(&self->tracked, self->fd, self->name);
 	if (self->link[0])
 		del_link(self->link);
-}
-
-/*
- * Opens `path` (/dev/tun or /dev/tunN); with `transient`, sets TUNSTRANSIENT=1 right away.
- * Stores the interface name in `name` and has the teardown close the file and destroy the
- * unit. Returns the fd, or -errno.
- */
-static int open_unit(FIXTURE_DATA(tun) *self, const char *path, bool transient,
-		     char name[IFNAMSIZ])
-{
-	struct ifreq ifr;
-	int fd, one = 1, i;
-
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	for (i = 0; i < MAX_TRACKED && self->fds[i] >= 0; i++)
-		;
-	if (i == MAX_TRACKED) {
-		close(fd);
-		return -EMFILE;
-	}
-	self->fds[i] = fd;
-	memset(&ifr, 0, sizeof(ifr));
-	if (ioctl(fd, TUNGIFNAME, &ifr))
-		return -errno;
-	memcpy(name, ifr.ifr_name, IFNAMSIZ);
-	name[IFNAMSIZ - 1] = 0;
-	for (i = 0; i < MAX_TRACKED; i++) {
-		if (!strcmp(self->units[i], name))
-			break;
-		if (!self->units[i][0]) {
-			memcpy(self->units[i], name, IFNAMSIZ);
-			break;
-		}
-	}
-	if (transient && ioctl(fd, TUNSTRANSIENT, &one))
-		return -errno;
-	return fd;
-}
-
-/* Closes a file open_unit() returned (the teardown will not close it again). */
-static void close_unit(FIXTURE_DATA(tun) *self, int fd)
-{
-	for (int i = 0; i < MAX_TRACKED; i++) {
-		if (self->fds[i] == fd)
-			self->fds[i] = -1;
-	}
-	close(fd);
 }
 
 /* ---- 1. Devices and lifecycle ------------------------------------------------------------- */
@@ -257,7 +159,7 @@ TEST_F(tun, lowest_free_unit)
 
 	expect = lowest_free_unit("tun");
 	ASSERT_LE(0, expect);
-	fd2 = open_unit(self, "/dev/tun", true, name2);
+	fd2 = open_unit(&self->tracked, "/dev/tun", true, name2);
 	ASSERT_LE(0, fd2) TH_LOG("second open: %s", strerror(-fd2));
 	EXPECT_STRNE(self->name, name2);
 	EXPECT_EQ(expect, unit_of("tun", name2)) TH_LOG("second unit %s", name2);
@@ -269,7 +171,7 @@ TEST_F(tun, lowest_free_unit)
 	EXPECT_EQ(-1, stat(path, &st));
 	EXPECT_EQ(0U, link_index(self->name));
 	EXPECT_EQ(first, lowest_free_unit("tun"));
-	fd3 = open_unit(self, "/dev/tun", true, name3);
+	fd3 = open_unit(&self->tracked, "/dev/tun", true, name3);
 	ASSERT_LE(0, fd3) TH_LOG("third open: %s", strerror(-fd3));
 	EXPECT_STREQ(self->name, name3);
 }
@@ -290,11 +192,11 @@ TEST_F_TIMEOUT(tun, clone_skips_taken_names, 60)
 	memcpy(self->link, taken, IFNAMSIZ);
 	ASSERT_LT(0U, link_index(taken));
 	expect = lowest_free_unit("tun");
-	fd = open_unit(self, "/dev/tun", true, name);
+	fd = open_unit(&self->tracked, "/dev/tun", true, name);
 	ASSERT_LE(0, fd) TH_LOG("open: %s", strerror(-fd));
 	EXPECT_STRNE(taken, name);
 	EXPECT_EQ(expect, unit_of("tun", name)) TH_LOG("got %s", name);
-	close_unit(self, fd);
+	close_unit(&self->tracked, fd);
 	EXPECT_EQ(0, del_link(taken));
 	self->link[0] = 0;
 }
@@ -395,11 +297,11 @@ TEST_F(tun, second_open_busy)
 	EXPECT_STREQ(self->name, ifr.ifr_name);
 
 	/* Unit opened by its own node. */
-	fd = open_unit(self, "/dev/tun", false, name);
+	fd = open_unit(&self->tracked, "/dev/tun", false, name);
 	ASSERT_LE(0, fd) TH_LOG("open: %s", strerror(-fd));
-	close_unit(self, fd);
+	close_unit(&self->tracked, fd);
 	snprintf(path, sizeof(path), "/dev/%s", name);
-	fd = open_unit(self, path, true, name2);
+	fd = open_unit(&self->tracked, path, true, name2);
 	ASSERT_LE(0, fd) TH_LOG("open %s: %s", path, strerror(-fd));
 	EXPECT_STREQ(name, name2);
 	fd2 = open(path, O_RDWR | O_CLOEXEC);
@@ -407,7 +309,7 @@ TEST_F(tun, second_open_busy)
 	EXPECT_EQ(EBUSY, errno);
 	if (fd2 >= 0)
 		close(fd2);
-	close_unit(self, fd);
+	close_unit(&self->tracked, fd);
 	EXPECT_FALSE(node_exists(name));
 }
 
@@ -424,21 +326,21 @@ TEST_F(tun, units_persist)
 	struct stat st;
 	int fd;
 
-	fd = open_unit(self, "/dev/tun", false, name);
+	fd = open_unit(&self->tracked, "/dev/tun", false, name);
 	ASSERT_LE(0, fd) TH_LOG("open: %s", strerror(-fd));
 	EXPECT_EQ(0, get_int(fd, TUNGTRANSIENT));
-	close_unit(self, fd);
+	close_unit(&self->tracked, fd);
 	snprintf(path, sizeof(path), "/dev/%s", name);
 	EXPECT_EQ(0, stat(path, &st)) TH_LOG("%s gone after close", path);
 	EXPECT_LT(0U, link_index(name)) TH_LOG("%s gone after close", name);
 
-	fd = open_unit(self, path, false, name2);
+	fd = open_unit(&self->tracked, path, false, name2);
 	ASSERT_LE(0, fd) TH_LOG("reopen %s: %s", path, strerror(-fd));
 	EXPECT_STREQ(name, name2);
 	EXPECT_EQ(0, get_int(fd, TUNGTRANSIENT));
 	ASSERT_EQ(0, set_int(fd, TUNSTRANSIENT, 1));
 	EXPECT_EQ(1, get_int(fd, TUNGTRANSIENT));
-	close_unit(self, fd);
+	close_unit(&self->tracked, fd);
 	EXPECT_EQ(-1, stat(path, &st));
 	EXPECT_EQ(ENOENT, errno);
 	EXPECT_EQ(0U, link_index(name));
@@ -454,9 +356,9 @@ TEST_F_TIMEOUT(tun, owner_close_downs_and_purges, 60)
 	uint8_t buf[PKT_MAX];
 	int fd, flags, avail = -1;
 
-	fd = open_unit(self, "/dev/tun", false, name);
+	fd = open_unit(&self->tracked, "/dev/tun", false, name);
 	ASSERT_LE(0, fd) TH_LOG("open: %s", strerror(-fd));
-	ASSERT_EQ(0, up4(name, 4));
+	ASSERT_EQ(0, tun_up4(name, 4));
 	EXPECT_EQ(1, sys_val(name, "carrier"));
 	for (int i = 0; i < 3; i++) {
 		ASSERT_EQ(0, send_udp4(v4(4, 2), 4000, "queued", 6));
@@ -465,13 +367,13 @@ TEST_F_TIMEOUT(tun, owner_close_downs_and_purges, 60)
 	ASSERT_EQ(0, ioctl(fd, FIONREAD, &avail));
 	EXPECT_LT(0, avail);
 
-	close_unit(self, fd);
+	close_unit(&self->tracked, fd);
 	flags = if_flags(name);
 	ASSERT_LE(0, flags) TH_LOG("%s: %s", name, strerror(-flags));
 	EXPECT_EQ(0, flags & IFF_UP) TH_LOG("still up after the owner's close");
 
 	snprintf(path, sizeof(path), "/dev/%s", name);
-	fd = open_unit(self, path, false, name);
+	fd = open_unit(&self->tracked, path, false, name);
 	ASSERT_LE(0, fd) TH_LOG("reopen %s: %s", path, strerror(-fd));
 	avail = -1;
 	ASSERT_EQ(0, ioctl(fd, FIONREAD, &avail));
@@ -480,7 +382,7 @@ TEST_F_TIMEOUT(tun, owner_close_downs_and_purges, 60)
 	EXPECT_EQ(-1, read(fd, buf, sizeof(buf)));
 	EXPECT_EQ(EAGAIN, errno);
 	ASSERT_EQ(0, set_int(fd, TUNSTRANSIENT, 1));
-	close_unit(self, fd);
+	close_unit(&self->tracked, fd);
 	EXPECT_FALSE(node_exists(name));
 }
 
@@ -495,15 +397,15 @@ TEST_F_TIMEOUT(tun, close_leaves_configuration, 60)
 	char name[IFNAMSIZ], path[64], out[4096];
 	int fd;
 
-	fd = open_unit(self, "/dev/tun", false, name);
+	fd = open_unit(&self->tracked, "/dev/tun", false, name);
 	ASSERT_LE(0, fd) TH_LOG("open: %s", strerror(-fd));
-	ASSERT_EQ(0, up46(name, 30));
+	ASSERT_EQ(0, tun_up46(name, 30));
 	ASSERT_EQ(0, ip("route add 192.0.2.0/24 dev %s", name));
 	ASSERT_EQ(0, ip("-6 route add fd77:1e::/64 dev %s", name));
 	ASSERT_EQ(0, cmd_output(out, sizeof(out), "ip -4 route show dev %s", name));
 	ASSERT_NE(NULL, strstr(out, "192.0.2.0/24")) TH_LOG("%s", out);
 
-	close_unit(self, fd);
+	close_unit(&self->tracked, fd);
 	ASSERT_EQ(0, cmd_output(out, sizeof(out), "ip -4 route show dev %s", name));
 	EXPECT_STREQ("", out) TH_LOG("IPv4 routes left: %s", out);
 	ASSERT_EQ(0, cmd_output(out, sizeof(out), "ip -6 route show dev %s", name));
@@ -515,14 +417,14 @@ TEST_F_TIMEOUT(tun, close_leaves_configuration, 60)
 
 	/* A restarted daemon configures it again. */
 	snprintf(path, sizeof(path), "/dev/%s", name);
-	fd = open_unit(self, path, true, name);
+	fd = open_unit(&self->tracked, path, true, name);
 	ASSERT_LE(0, fd) TH_LOG("reopen %s: %s", path, strerror(-fd));
 	EXPECT_EQ(0, ip("addr replace 10.77.30.1 peer 10.77.30.2 dev %s", name));
 	EXPECT_EQ(0, ip("link set %s up", name));
 	EXPECT_EQ(0, ip("-6 addr add fd77:1e::1/64 dev %s nodad", name));
 	ASSERT_EQ(0, cmd_output(out, sizeof(out), "ip -4 route show dev %s", name));
 	EXPECT_NE(NULL, strstr(out, "10.77.30.2")) TH_LOG("%s", out);
-	close_unit(self, fd);
+	close_unit(&self->tracked, fd);
 }
 
 /*
@@ -536,9 +438,9 @@ TEST_F_TIMEOUT(tun, last_close_downs_whoever_closes, 60)
 	int fd, flags, status, avail;
 	pid_t pid;
 
-	fd = open_unit(self, "/dev/tun", false, name);
+	fd = open_unit(&self->tracked, "/dev/tun", false, name);
 	ASSERT_LE(0, fd) TH_LOG("open: %s", strerror(-fd));
-	ASSERT_EQ(0, up4(name, 5));
+	ASSERT_EQ(0, tun_up4(name, 5));
 	pid = fork();
 	ASSERT_LE(0, pid);
 	/* The child becomes the controller; its exit drops its reference, not the last one. */
@@ -553,7 +455,7 @@ TEST_F_TIMEOUT(tun, last_close_downs_whoever_closes, 60)
 		ASSERT_EQ(0, send_udp4(v4(5, 2), 5000, "queued", 6));
 	ASSERT_TRUE(wait_readable(fd, WAIT_MS));
 
-	close_unit(self, fd);
+	close_unit(&self->tracked, fd);
 	flags = if_flags(name);
 	ASSERT_LE(0, flags) TH_LOG("%s: %s", name, strerror(-flags));
 	EXPECT_EQ(0, flags & IFF_UP) TH_LOG("a non-controller's last close left the interface up");
@@ -562,12 +464,12 @@ TEST_F_TIMEOUT(tun, last_close_downs_whoever_closes, 60)
 
 	/* Closed, not kept busy: it opens again, with nothing queued. */
 	snprintf(path, sizeof(path), "/dev/%s", name);
-	fd = open_unit(self, path, true, name);
+	fd = open_unit(&self->tracked, path, true, name);
 	ASSERT_LE(0, fd) TH_LOG("reopen %s: %s", path, strerror(-fd));
 	avail = -1;
 	EXPECT_EQ(0, ioctl(fd, FIONREAD, &avail));
 	EXPECT_EQ(0, avail);
-	close_unit(self, fd);
+	close_unit(&self->tracked, fd);
 	EXPECT_FALSE(node_exists(name));
 }
 
@@ -606,7 +508,7 @@ TEST_F_TIMEOUT(tun, ping_ipv4, 60)
 	ssize_t n;
 	int s;
 
-	ASSERT_EQ(0, up4(self->name, 6));
+	ASSERT_EQ(0, tun_up4(self->name, 6));
 	s = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP);
 	ASSERT_LE(0, s);
 	memset(req, 0, sizeof(req));
@@ -614,7 +516,7 @@ TEST_F_TIMEOUT(tun, ping_ipv4, 60)
 	icmp->un.echo.id = htons(id);
 	icmp->un.echo.sequence = htons(1);
 	memcpy(req + sizeof(*icmp), data, sizeof(data));
-	icmp->checksum = csum_fold(csum_add(0, req, icmp_len));
+	icmp->checksum = csum(req, icmp_len);
 	peer.sin_addr.s_addr = v4(6, 2);
 	ASSERT_EQ((ssize_t)icmp_len,
 		  sendto(s, req, icmp_len, 0, (struct sockaddr *)&peer, sizeof(peer)));
@@ -636,11 +538,10 @@ TEST_F_TIMEOUT(tun, ping_ipv4, 60)
 	iph->saddr = iph->daddr;
 	iph->daddr = tmp;
 	iph->ttl = 64;
-	iph->check = 0;
-	iph->check = csum_fold(csum_add(0, iph, iph->ihl * 4));
+	ip4_recsum(iph);
 	ric->type = ICMP_ECHOREPLY;
 	ric->checksum = 0;
-	ric->checksum = csum_fold(csum_add(0, ric, n - iph->ihl * 4));
+	ric->checksum = csum(ric, n - iph->ihl * 4);
 	ASSERT_EQ(n, write(self->fd, buf, n));
 
 	for (int i = 0; i < 16 && !got; i++) {
@@ -702,7 +603,7 @@ TEST_F_TIMEOUT(tun, ifhead_read, 60)
 
 	ASSERT_EQ(0, set_int(self->fd, TUNSIFHEAD, 1));
 	EXPECT_EQ(1, get_int(self->fd, TUNGIFHEAD));
-	ASSERT_EQ(0, up46(self->name, 8));
+	ASSERT_EQ(0, tun_up46(self->name, 8));
 
 	ret = send_udp6(&dst6, 8000, data6, sizeof(data6));
 	ASSERT_EQ(0, ret) TH_LOG("sendto [fd77:8::2]: %s", strerror(-ret));
@@ -756,7 +657,7 @@ TEST_F_TIMEOUT(tun, ifhead_write, 60)
 	int s6, s4;
 
 	ASSERT_EQ(0, set_int(self->fd, TUNSIFHEAD, 1));
-	ASSERT_EQ(0, up46(self->name, 9));
+	ASSERT_EQ(0, tun_up46(self->name, 9));
 	s6 = udp_listen(AF_INET6, 9000);
 	ASSERT_LE(0, s6) TH_LOG("bind [::]:9000: %s", strerror(-s6));
 	s4 = udp_listen(AF_INET, 9002);
@@ -804,7 +705,7 @@ TEST_F_TIMEOUT(tun, lmode, 60)
 	ssize_t n;
 
 	ASSERT_EQ(16U, sizeof(sa));
-	ASSERT_EQ(0, up4(self->name, 10));
+	ASSERT_EQ(0, tun_up4(self->name, 10));
 	ASSERT_EQ(0, set_int(self->fd, TUNSIFHEAD, 1));
 	ASSERT_EQ(0, set_int(self->fd, TUNSLMODE, 1));
 	EXPECT_EQ(0, get_int(self->fd, TUNGIFHEAD)) TH_LOG("TUNSLMODE did not clear IFHEAD");
@@ -847,7 +748,7 @@ TEST_F_TIMEOUT(tun, writev_gathers, 60)
 
 	for (size_t i = 0; i < sizeof(data); i++)
 		data[i] = (uint8_t)(i * 7 + 1);
-	ASSERT_EQ(0, up4(self->name, 11));
+	ASSERT_EQ(0, tun_up4(self->name, 11));
 	s = udp_listen(AF_INET, 11000);
 	ASSERT_LE(0, s);
 	len = build_udp4(pkt, v4(11, 2), v4(11, 1), 11001, 11000, data, sizeof(data));
@@ -872,7 +773,7 @@ TEST_F_TIMEOUT(tun, readv_scatters, 60)
 
 	for (size_t i = 0; i < sizeof(data); i++)
 		data[i] = (uint8_t)(i * 3 + 5);
-	ASSERT_EQ(0, up4(self->name, 12));
+	ASSERT_EQ(0, tun_up4(self->name, 12));
 	ASSERT_EQ(0, send_udp4(v4(12, 2), 12000, data, sizeof(data)));
 	ASSERT_TRUE(wait_readable(self->fd, WAIT_MS));
 	n = readv(self->fd, iov, 3);
@@ -892,7 +793,7 @@ TEST_F_TIMEOUT(tun, truncating_read, 60)
 
 	memset(first, 'A', sizeof(first));
 	memset(second, 'B', sizeof(second));
-	ASSERT_EQ(0, up4(self->name, 13));
+	ASSERT_EQ(0, tun_up4(self->name, 13));
 	ASSERT_EQ(0, send_udp4(v4(13, 2), 13000, first, sizeof(first)));
 	ASSERT_EQ(0, send_udp4(v4(13, 2), 13001, second, sizeof(second)));
 
@@ -914,7 +815,7 @@ TEST_F_TIMEOUT(tun, mru, 60)
 	static uint8_t buf[TUNMRU + 8];
 	uint32_t af = htonl(AF_INET);
 
-	ASSERT_EQ(0, up4(self->name, 14));
+	ASSERT_EQ(0, tun_up4(self->name, 14));
 	/* A valid 65535-byte IPv4 packet (protocol 253, for experiments) from the peer. */
 	ip4_hdr(buf, TUNMRU, 253, v4(14, 2), v4(14, 1));
 	EXPECT_EQ(TUNMRU, write(self->fd, buf, TUNMRU)) TH_LOG("write: %s", strerror(errno));
@@ -936,7 +837,7 @@ TEST_F_TIMEOUT(tun, zero_length_write, 60)
 	uint8_t buf[4] = { 0 };
 	long long rx;
 
-	ASSERT_EQ(0, up4(self->name, 15));
+	ASSERT_EQ(0, tun_up4(self->name, 15));
 	rx = stat_val(self->name, "rx_packets");
 	ASSERT_LE(0, rx);
 	EXPECT_EQ(0, write(self->fd, buf, 0)) TH_LOG("write: %s", strerror(errno));
@@ -965,7 +866,7 @@ TEST_F_TIMEOUT(tun, nonblocking_read, 60)
 {
 	uint8_t buf[PKT_MAX];
 
-	ASSERT_EQ(0, up4(self->name, 17));
+	ASSERT_EQ(0, tun_up4(self->name, 17));
 	ASSERT_EQ(0, set_nonblock(self->fd));
 	EXPECT_EQ(-1, read(self->fd, buf, sizeof(buf)));
 	EXPECT_EQ(EAGAIN, errno);
@@ -987,7 +888,7 @@ TEST_F_TIMEOUT(tun, blocking_read, 60)
 	ssize_t n;
 	pid_t pid;
 
-	ASSERT_EQ(0, up4(self->name, 18));
+	ASSERT_EQ(0, tun_up4(self->name, 18));
 	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
 	t0 = now_ms();
 	pid = fork();
@@ -1013,7 +914,7 @@ TEST_F_TIMEOUT(tun, poll_readiness, 60)
 	struct pollfd pfd = { .fd = self->fd, .events = POLLIN | POLLOUT };
 	uint8_t buf[PKT_MAX];
 
-	ASSERT_EQ(0, up4(self->name, 19));
+	ASSERT_EQ(0, tun_up4(self->name, 19));
 	ASSERT_EQ(1, poll(&pfd, 1, 0));
 	EXPECT_EQ(POLLOUT, pfd.revents & (POLLIN | POLLOUT));
 
@@ -1039,7 +940,7 @@ TEST_F_TIMEOUT(tun, wakeups, 60)
 	pid_t pid[3];
 	int status;
 
-	ASSERT_EQ(0, up4(self->name, 25));
+	ASSERT_EQ(0, tun_up4(self->name, 25));
 	for (int i = 0; i < 2; i++) {
 		pid[i] = fork();
 		ASSERT_LE(0, pid[i]);
@@ -1090,7 +991,7 @@ TEST_F_TIMEOUT(tun, sigio_fcntl, 60)
 	struct sigaction sa = { .sa_handler = on_sigio };
 	int fl, before;
 
-	ASSERT_EQ(0, up4(self->name, 20));
+	ASSERT_EQ(0, tun_up4(self->name, 20));
 	ASSERT_EQ(0, sigaction(SIGIO, &sa, NULL));
 	ASSERT_EQ(0, fcntl(self->fd, F_SETOWN, getpid()));
 	EXPECT_EQ(getpid(), fcntl(self->fd, F_GETOWN));
@@ -1109,7 +1010,7 @@ TEST_F_TIMEOUT(tun, sigio_fioasync, 60)
 	struct sigaction sa = { .sa_handler = on_sigio };
 	int on = 1, pid = getpid(), owner = 0, before;
 
-	ASSERT_EQ(0, up4(self->name, 21));
+	ASSERT_EQ(0, tun_up4(self->name, 21));
 	ASSERT_EQ(0, sigaction(SIGIO, &sa, NULL));
 	ASSERT_EQ(0, ioctl(self->fd, FIOASYNC, &on)) TH_LOG("FIOASYNC: %s", strerror(errno));
 	ASSERT_EQ(0, ioctl(self->fd, FIOSETOWN, &pid)) TH_LOG("FIOSETOWN: %s", strerror(errno));
@@ -1144,7 +1045,7 @@ TEST_F_TIMEOUT(tun, fionread, 60)
 	int avail;
 
 	memset(data, 'f', sizeof(data));
-	ASSERT_EQ(0, up4(self->name, 22));
+	ASSERT_EQ(0, tun_up4(self->name, 22));
 	for (size_t m = 0; m < ARRAY_SIZE(modes); m++) {
 		int len = modes[m].hdr + 28 + modes[m].plen;
 
@@ -1177,7 +1078,7 @@ TEST_F_TIMEOUT(tun, queued_packets_orphaned, 60)
 	int s, outq = -1, avail = 0;
 
 	memset(data, 'o', sizeof(data));
-	ASSERT_EQ(0, up4(self->name, 26));
+	ASSERT_EQ(0, tun_up4(self->name, 26));
 	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	ASSERT_LE(0, s);
 	dst.sin_addr.s_addr = v4(26, 2);
@@ -1348,7 +1249,7 @@ TEST_F_TIMEOUT(tun, counters, 60)
 	int s;
 
 	memset(data, 'c', sizeof(data));
-	ASSERT_EQ(0, up4(self->name, 23));
+	ASSERT_EQ(0, tun_up4(self->name, 23));
 	s = udp_listen(AF_INET, 23000);
 	ASSERT_LE(0, s);
 
@@ -1416,7 +1317,7 @@ TEST_F_TIMEOUT(tun, backpressure, 120)
 
 	ASSERT_EQ(0, no_ipv6(self->name));
 	ASSERT_EQ(0, ip("link set %s txqueuelen 32", self->name));
-	ASSERT_EQ(0, up4(self->name, 24));
+	ASSERT_EQ(0, tun_up4(self->name, 24));
 	EXPECT_EQ(32, sys_val(self->name, "tx_queue_len"));
 	dropped = stat_val(self->name, "tx_dropped");
 	ASSERT_LE(0, dropped);

@@ -57,14 +57,14 @@
 #include <linux/virtio_net.h>
 
 #include "kselftest_harness.h"
+/* This program's addresses: 10.82.0.0/16 (common.h's v4()). */
+#define SUBNET		82
 #include "common.h"
 
 /* How long a test waits for a frame or a datagram that should come (the VM is slow). */
 #define WAIT_MS		2000
 /* How long a test waits before deciding that something which should not come did not. */
 #define QUIET_MS	500
-/* Files and units a test opens besides the fixture's, for the teardown to clean up. */
-#define MAX_TRACKED	4
 
 /* The largest header. */
 #define VNET_MAX	12
@@ -87,27 +87,6 @@ static const uint8_t mac_bcast[ETH_ALEN] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff 
 
 /* ---- Small helpers: commands, sysfs, interfaces ------------------------------------------ */
 
-
-/* 10.82.NET.HOST, a tap's subnet. */
-static in_addr_t v4(int net, int host)
-{
-	return ip4(10, 82, (unsigned int)net, (unsigned int)host);
-}
-
-/*
- * IPv4 only, quiet: IPv6 off (no stray frames in the queue), 10.82.NET.1/24, up, and the far
- * end 10.82.NET.2 a permanent neighbour at mac_peer (no ARP). Returns 0 on success.
- */
-static int up4(const char *name, int net)
-{
-	if (no_ipv6(name))
-		return -1;
-	if (ip("addr add 10.82.%d.1/24 dev %s", net, name))
-		return -1;
-	if (ip("link set %s up", name))
-		return -1;
-	return ip("neigh add 10.82.%d.2 lladdr 02:00:00:00:00:02 nud permanent dev %s", net, name);
-}
 
 /* The counter InCsumErrors (or another) of the Udp lines of /proc/net/snmp; -1 on error. */
 static long long snmp_udp(const char *field)
@@ -140,15 +119,6 @@ static long long snmp_udp(const char *field)
 }
 
 /* ---- Checksums, IPv4, UDP, TCP ------------------------------------------------------------ */
-
-/* The sum of the IPv4 pseudo-header (RFC 768, RFC 9293) of a `len`-byte segment. */
-static uint64_t csum_pseudo4(in_addr_t src, in_addr_t dst, uint8_t proto, size_t len)
-{
-	uint64_t sum = csum_add(0, &src, 4);
-
-	sum = csum_add(sum, &dst, 4);
-	return sum + proto + len;
-}
 
 /*
  * What a sender that leaves the checksum to the device puts in the checksum field: the
@@ -340,67 +310,13 @@ static ssize_t recv_wait(int s, void *buf, size_t len, int ms)
 
 /* ---- Passing a file between processes ----------------------------------------------------- */
 
-/* Sends data[0..len), with file `fd` attached unless it is negative; 0 or -1. */
-static int send_fd(int sock, int fd, const void *data, size_t len)
-{
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} cbuf;
-	struct iovec iov = { .iov_base = (void *)data, .iov_len = len };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
-	struct cmsghdr *c;
-
-	if (fd >= 0) {
-		memset(&cbuf, 0, sizeof(cbuf));
-		msg.msg_control = cbuf.buf;
-		msg.msg_controllen = sizeof(cbuf.buf);
-		c = CMSG_FIRSTHDR(&msg);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	}
-	return sendmsg(sock, &msg, MSG_NOSIGNAL) == (ssize_t)len ? 0 : -1;
-}
-
-/*
- * Receives one message of up to `len` bytes into data within `ms`, and the file attached to it
- * into *fd (-1 if none); the message's length, or -errno (-ETIMEDOUT).
- */
-static ssize_t recv_fd(int sock, int *fd, void *data, size_t len, int ms)
-{
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} cbuf;
-	struct iovec iov = { .iov_base = data, .iov_len = len };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf.buf,
-			      .msg_controllen = sizeof(cbuf.buf) };
-	struct cmsghdr *c;
-	ssize_t n;
-
-	*fd = -1;
-	if (!wait_readable(sock, ms))
-		return -ETIMEDOUT;
-	n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
-	if (n < 0)
-		return -errno;
-	for (c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
-			memcpy(fd, CMSG_DATA(c), sizeof(int));
-	}
-	return n;
-}
-
 /* ---- Fixture ------------------------------------------------------------------------------ */
 
 FIXTURE(vnet) {
 	int fd;				/* the unit setup cloned (transient), header 0 */
 	char name[IFNAMSIZ];		/* its interface name, "tapN" */
 	int hlen;			/* the header length the test enables: 10 or 12 */
-	int fds[MAX_TRACKED];		/* more files the test opened */
-	char units[MAX_TRACKED][IFNAMSIZ];	/* more units the test created */
+	struct tracked tracked;		/* more files and units the test opened */
 	pid_t pids[2];			/* children holding a network namespace, or 0 */
 	int ctl[2];			/* their control sockets (closing one ends the child) */
 	int tfd[2];			/* the taps they opened in their namespaces, passed back */
@@ -428,8 +344,7 @@ FIXTURE_SETUP(vnet)
 	ASSERT_EQ(10, (int)sizeof(struct virtio_net_hdr));
 	ASSERT_EQ(12, (int)sizeof(struct virtio_net_hdr_mrg_rxbuf));
 	self->hlen = variant->hlen;
-	for (int i = 0; i < MAX_TRACKED; i++)
-		self->fds[i] = -1;
+	tracked_init(&self->tracked);
 	for (int i = 0; i < 2; i++) {
 		self->ctl[i] = -1;
 		self->tfd[i] = -1;
@@ -473,65 +388,7 @@ static void stop_children(FIXTURE_DATA(vnet) *self)
 FIXTURE_TEARDOWN(vnet)
 {
 	stop_children(self);
-	if (self->fd >= 0)
-		close(self->fd);
-	for (int i = 0; i < MAX_TRACKED; i++) {
-		if (self->fds[i] >= 0)
-			close(self->fds[i]);
-	}
-	/* Units that a test left persistent (it failed half-way, or meant them to persist). */
-	destroy_unit(self->name);
-	for (int i = 0; i < MAX_TRACKED; i++)
-		destroy_unit(self->units[i]);
-}
-
-/*
- * Opens `path` (/dev/tap, /dev/tun or a unit's node); with `transient`, sets TAPSTRANSIENT=1
- * right away. Stores the interface name in `name` and has the teardown close the file and
- * destroy the unit. Returns the fd, or -errno.
- */
-static int open_unit(FIXTURE_DATA(vnet) *self, const char *path, bool transient,
-		     char name[IFNAMSIZ])
-{
-	struct ifreq ifr;
-	int fd, one = 1, i;
-
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	for (i = 0; i < MAX_TRACKED && self->fds[i] >= 0; i++)
-		;
-	if (i == MAX_TRACKED) {
-		close(fd);
-		return -EMFILE;
-	}
-	self->fds[i] = fd;
-	memset(&ifr, 0, sizeof(ifr));
-	if (ioctl(fd, TAPGIFNAME, &ifr))
-		return -errno;
-	memcpy(name, ifr.ifr_name, IFNAMSIZ);
-	name[IFNAMSIZ - 1] = 0;
-	for (i = 0; i < MAX_TRACKED; i++) {
-		if (!strcmp(self->units[i], name))
-			break;
-		if (!self->units[i][0]) {
-			memcpy(self->units[i], name, IFNAMSIZ);
-			break;
-		}
-	}
-	if (transient && ioctl(fd, TAPSTRANSIENT, &one))
-		return -errno;
-	return fd;
-}
-
-/* Closes a file open_unit() returned (the teardown will not close it again). */
-static void close_unit(FIXTURE_DATA(vnet) *self, int fd)
-{
-	for (int i = 0; i < MAX_TRACKED; i++) {
-		if (self->fds[i] == fd)
-			self->fds[i] = -1;
-	}
-	close(fd);
+	tracked_release(&self->tracked, self->fd, self->name);
 }
 
 /* ---- 1. The ioctls ------------------------------------------------------------------------ */
@@ -563,10 +420,10 @@ TEST_F(vnet, ioctls)
 	EXPECT_EQ(EFAULT, errno);
 	EXPECT_EQ(self->hlen, get_int(self->fd, TAPGVNETHDR));
 	/* The header is the unit's: another tap still has none. */
-	fd2 = open_unit(self, "/dev/tap", true, name);
+	fd2 = open_unit(&self->tracked, "/dev/tap", true, name);
 	ASSERT_LE(0, fd2) TH_LOG("open /dev/tap: %s", strerror(-fd2));
 	EXPECT_EQ(0, get_int(fd2, TAPGVNETHDR));
-	close_unit(self, fd2);
+	close_unit(&self->tracked, fd2);
 	val = 0;
 	EXPECT_EQ(0, ioctl(self->fd, TAPSVNETHDR, &val));
 	EXPECT_EQ(0, get_int(self->fd, TAPGVNETHDR));
@@ -578,13 +435,13 @@ TEST_F(vnet, tun_refuses)
 	char name[IFNAMSIZ];
 	int fd, val = self->hlen;
 
-	fd = open_unit(self, "/dev/tun", true, name);
+	fd = open_unit(&self->tracked, "/dev/tun", true, name);
 	ASSERT_LE(0, fd) TH_LOG("open /dev/tun: %s", strerror(-fd));
 	EXPECT_EQ(-1, ioctl(fd, TAPSVNETHDR, &val));
 	EXPECT_EQ(ENOTTY, errno);
 	EXPECT_EQ(-1, ioctl(fd, TAPGVNETHDR, &val));
 	EXPECT_EQ(ENOTTY, errno);
-	close_unit(self, fd);
+	close_unit(&self->tracked, fd);
 }
 
 /*
@@ -596,19 +453,19 @@ TEST_F(vnet, close_resets_header)
 	char name[IFNAMSIZ], name2[IFNAMSIZ], path[64], out[8192];
 	int fd;
 
-	fd = open_unit(self, "/dev/tap", false, name);
+	fd = open_unit(&self->tracked, "/dev/tap", false, name);
 	ASSERT_LE(0, fd) TH_LOG("open /dev/tap: %s", strerror(-fd));
 	ASSERT_EQ(0, set_int(fd, TAPSVNETHDR, self->hlen));
 	ASSERT_EQ(self->hlen, get_int(fd, TAPGVNETHDR));
-	close_unit(self, fd);
+	close_unit(&self->tracked, fd);
 	ASSERT_EQ(0, cmd_output(out, sizeof(out), "ethtool -k %s", name));
 	EXPECT_EQ(NULL, strstr(out, "tcp-segmentation-offload: on"))
 		TH_LOG("%s still offers TSO after its close", name);
 	snprintf(path, sizeof(path), "/dev/%s", name);
-	fd = open_unit(self, path, true, name2);
+	fd = open_unit(&self->tracked, path, true, name2);
 	ASSERT_LE(0, fd) TH_LOG("reopen %s: %s", path, strerror(-fd));
 	EXPECT_EQ(0, get_int(fd, TAPGVNETHDR)) TH_LOG("the header survived the close");
-	close_unit(self, fd);
+	close_unit(&self->tracked, fd);
 }
 
 /* ---- 2. Offloads -------------------------------------------------------------------------- */
@@ -684,7 +541,7 @@ TEST_F_TIMEOUT(vnet, read_format, 60)
 	for (size_t i = 0; i < sizeof(data); i++)
 		data[i] = (uint8_t)(i * 3 + 1);
 	ASSERT_EQ(0, set_int(self->fd, TAPSVNETHDR, h));
-	ASSERT_EQ(0, up4(self->name, 1));
+	ASSERT_EQ(0, tap_up4(self->name, 1));
 	ASSERT_EQ(0, if_mac(self->name, mac));
 
 	ASSERT_EQ(0, send_udp4(v4(1, 2), 1000, data, sizeof(data)));
@@ -744,7 +601,7 @@ TEST_F_TIMEOUT(vnet, short_read, 60)
 
 	memset(data, 's', sizeof(data));
 	ASSERT_EQ(0, set_int(self->fd, TAPSVNETHDR, h));
-	ASSERT_EQ(0, up4(self->name, 2));
+	ASSERT_EQ(0, tap_up4(self->name, 2));
 	for (size_t i = 0; i < ARRAY_SIZE(sizes); i++) {
 		/* A frame is queued: the short read does not block. */
 		ASSERT_EQ(0, send_udp4(v4(2, 2), 2000, data, sizeof(data)));
@@ -781,7 +638,7 @@ TEST_F_TIMEOUT(vnet, write_format, 60)
 	for (size_t i = 0; i < sizeof(data); i++)
 		data[i] = (uint8_t)(i * 11 + 5);
 	ASSERT_EQ(0, set_int(self->fd, TAPSVNETHDR, h));
-	ASSERT_EQ(0, up4(self->name, 3));
+	ASSERT_EQ(0, tap_up4(self->name, 3));
 	ASSERT_EQ(0, if_mac(self->name, mac));
 	s = udp_listen(AF_INET, 3000);
 	ASSERT_LE(0, s) TH_LOG("bind 0.0.0.0:3000: %s", strerror(-s));
@@ -842,7 +699,7 @@ TEST_F_TIMEOUT(vnet, write_dropped_frame_length, 60)
 
 	memset(data, 'd', sizeof(data));
 	ASSERT_EQ(0, set_int(self->fd, TAPSVNETHDR, h));
-	ASSERT_EQ(0, up4(self->name, 4));
+	ASSERT_EQ(0, tap_up4(self->name, 4));
 	put_vnet(vh, h, 0, VIRTIO_NET_HDR_GSO_NONE, 0, 0, 0, 0);
 	dropped = stat_val(self->name, "rx_dropped");
 	ASSERT_LE(0, dropped);
@@ -880,7 +737,7 @@ TEST_F_TIMEOUT(vnet, csum_partial_out, 60)
 	for (size_t i = 0; i < sizeof(data); i++)
 		data[i] = (uint8_t)(i * 37 + 11);
 	ASSERT_EQ(0, set_int(self->fd, TAPSVNETHDR, h));
-	ASSERT_EQ(0, up4(self->name, 5));
+	ASSERT_EQ(0, tap_up4(self->name, 5));
 	ASSERT_EQ(0, send_udp4(v4(5, 2), 5000, data, sizeof(data)));
 	n = read_udp4_vnet(self->fd, h, buf, sizeof(buf), v4(5, 2), 5000, WAIT_MS);
 	ASSERT_EQ((ssize_t)(h + flen), n)
@@ -902,7 +759,7 @@ TEST_F_TIMEOUT(vnet, csum_partial_out, 60)
 		TH_LOG("field %#06x is not the pseudo-header sum", ntohs(field));
 
 	/* What the device does. */
-	done = csum_fold(csum_add(0, f + vh.csum_start, flen - vh.csum_start));
+	done = csum(f + vh.csum_start, flen - vh.csum_start);
 	memcpy(f + vh.csum_start + vh.csum_offset, &done, 2);
 	EXPECT_TRUE(udp4_csum_ok(p)) TH_LOG("completed checksum %#06x is wrong", ntohs(done));
 	EXPECT_TRUE(done == full || (!done && full == 0xffff))
@@ -930,7 +787,7 @@ TEST_F_TIMEOUT(vnet, csum_partial_in, 60)
 	for (size_t i = 0; i < sizeof(data); i++)
 		data[i] = (uint8_t)(i * 13 + 7);
 	ASSERT_EQ(0, set_int(self->fd, TAPSVNETHDR, h));
-	ASSERT_EQ(0, up4(self->name, 6));
+	ASSERT_EQ(0, tap_up4(self->name, 6));
 	ASSERT_EQ(0, if_mac(self->name, mac));
 	s = udp_listen(AF_INET, 6000);
 	ASSERT_LE(0, s) TH_LOG("bind 0.0.0.0:6000: %s", strerror(-s));
@@ -1361,7 +1218,7 @@ TEST_F_TIMEOUT(vnet, bad_gso_type, 60)
 	uint8_t bad[VNET_MAX], good[VNET_MAX];
 
 	ASSERT_EQ(0, set_int(self->fd, TAPSVNETHDR, self->hlen));
-	ASSERT_EQ(0, up4(self->name, 7));
+	ASSERT_EQ(0, tap_up4(self->name, 7));
 	put_vnet(bad, self->hlen, 0, 0x7f, 0, 1400, 0, 0);
 	put_vnet(good, self->hlen, 0, VIRTIO_NET_HDR_GSO_NONE, 0, 0, 0, 0);
 	check_malformed(_metadata, self, 7, bad, good);
@@ -1373,7 +1230,7 @@ TEST_F_TIMEOUT(vnet, bad_csum_offset, 60)
 	uint8_t bad[VNET_MAX], good[VNET_MAX];
 
 	ASSERT_EQ(0, set_int(self->fd, TAPSVNETHDR, self->hlen));
-	ASSERT_EQ(0, up4(self->name, 8));
+	ASSERT_EQ(0, tap_up4(self->name, 8));
 	put_vnet(bad, self->hlen, VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_NONE, 0, 0,
 		 ETH_HLEN + 20, PROBE_LEN - (ETH_HLEN + 20) - 1);
 	put_vnet(good, self->hlen, VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_NONE, 0, 0,
@@ -1387,7 +1244,7 @@ TEST_F_TIMEOUT(vnet, bad_hdr_len, 60)
 	uint8_t bad[VNET_MAX], good[VNET_MAX];
 
 	ASSERT_EQ(0, set_int(self->fd, TAPSVNETHDR, self->hlen));
-	ASSERT_EQ(0, up4(self->name, 9));
+	ASSERT_EQ(0, tap_up4(self->name, 9));
 	put_vnet(bad, self->hlen, 0, VIRTIO_NET_HDR_GSO_NONE, PROBE_LEN + 1, 0, 0, 0);
 	put_vnet(good, self->hlen, 0, VIRTIO_NET_HDR_GSO_NONE, PROBE_LEN, 0, 0, 0);
 	check_malformed(_metadata, self, 9, bad, good);
@@ -1399,7 +1256,7 @@ TEST_F_TIMEOUT(vnet, bad_gso_size, 60)
 	uint8_t bad[VNET_MAX], good[VNET_MAX];
 
 	ASSERT_EQ(0, set_int(self->fd, TAPSVNETHDR, self->hlen));
-	ASSERT_EQ(0, up4(self->name, 10));
+	ASSERT_EQ(0, tap_up4(self->name, 10));
 	put_vnet(bad, self->hlen, VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_TCPV4, 0, 0,
 		 ETH_HLEN + 20, offsetof(struct tcphdr, check));
 	put_vnet(good, self->hlen, VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_TCPV4, 0, 1400,
@@ -1424,7 +1281,7 @@ TEST_F_TIMEOUT(vnet, gso_without_needs_csum, 60)
 	for (size_t i = 0; i < sizeof(data); i++)
 		data[i] = (uint8_t)(i * 7 + 3);
 	ASSERT_EQ(0, set_int(self->fd, TAPSVNETHDR, h));
-	ASSERT_EQ(0, up4(self->name, 11));
+	ASSERT_EQ(0, tap_up4(self->name, 11));
 	ASSERT_EQ(0, if_mac(self->name, mac));
 	errors = stat_val(self->name, "rx_errors");
 	eth_hdr(f, mac, mac_peer, ETHERTYPE_IP);
