@@ -42,7 +42,9 @@ else
 KDIR_CMD := echo $(KDIR)
 endif
 
-RUST_SOURCES := tuntap_rs.rs driver.rs cdev.rs netdev.rs node.rs clone.rs unit.rs datapath.rs framing.rs ioctl.rs stats.rs sys.rs uapi.rs
+RUST_SOURCES := tuntap_rs.rs driver.rs cdev.rs netdev.rs netdev/device.rs netdev/driver.rs \
+	netdev/skb.rs netdev/sys.rs node.rs clone.rs unit.rs datapath.rs framing.rs ioctl.rs stats.rs \
+	uapi.rs
 KBUILD_ARGS = -C $(KDIR) M=$(TOP) RUST_LIB_SRC=$(RUST_LIB_SRC)
 
 .PHONY: stock soak bench all modules clippy fmt-check fmt rust-analyzer modules_install install setup selftests examples run check clean
@@ -136,7 +138,7 @@ bench:
 	$(SCRIPTS)/setup.sh
 	rkdir=$$($(SCRIPTS)/kernel.sh release) && plugin=$$(bench/plugin.sh $(TOP)/bench/out) && \
 		mkdir -p bench/out/module && \
-		cp Kbuild glue.c glue.h $(RUST_SOURCES) bench/out/module/ && cp -r include bench/out/module/ && \
+		cp --parents Kbuild glue.c glue.h $(RUST_SOURCES) bench/out/module/ && cp -r include bench/out/module/ && \
 		$(MAKE) -C $$rkdir M=$(TOP)/bench/out/module RUST_LIB_SRC=$(RUST_LIB_SRC) modules && \
 		$(CC) -O2 -Wall -Wextra -I$(TOP)/include -o bench/out/tunbench bench/tunbench.c -lpthread && \
 		cp $$rkdir/drivers/net/tun.ko bench/out/tun.ko && rm -f bench/out/window.log && \

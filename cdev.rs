@@ -21,16 +21,25 @@
 //! `Arc` that [`Operations::open_clone`]/[`Operations::open_unit`] returned (its
 //! `private_data`) and the module is pinned by `file_operations.owner`.
 
-use crate::sys;
 use core::{
     cell::UnsafeCell,
     marker::PhantomData,
-    ptr::null_mut, //
+    ptr::{
+        null_mut,
+        NonNull, //
+    },
 };
 use kernel::{
     bindings,
-    error::to_result,
-    fs::File,
+    error::{
+        from_err_ptr,
+        from_result,
+        to_result, //
+    },
+    fs::{
+        File,
+        Kiocb, //
+    },
     iov::{
         IovIterDest,
         IovIterSource, //
@@ -49,6 +58,23 @@ use kernel::{
         Opaque, //
     },
 };
+
+/// The C glue's file helpers (`glue.h`), for what bindgen cannot reach.
+mod sys {
+    use kernel::{
+        bindings,
+        ffi::c_int, //
+    };
+
+    // Pointers to kernel structures only, as in the network layer's declarations.
+    #[expect(improper_ctypes)]
+    extern "C" {
+        /// `iocb->ki_flags & IOCB_NOWAIT` (a macro).
+        pub(super) fn tuntap_rs_kiocb_nowait(iocb: *mut bindings::kiocb) -> bool;
+        /// The kernel's `f_getown()`, which is not exported.
+        pub(super) fn tuntap_rs_f_getown(file: *mut bindings::file) -> c_int;
+    }
+}
 
 /// What a node's files do. Every open file holds an `Arc<Self>`.
 pub(crate) trait Operations: Sized + Send + Sync + 'static {
@@ -151,31 +177,154 @@ impl<T: Operations> PinnedDrop for Registration<T> {
     }
 }
 
-/// The char device region of the per-unit nodes; its opens go to [`Operations::open_unit`].
+/// The char device region of the per-unit nodes, with their device class; its opens go to
+/// [`Operations::open_unit`], and [`Region::node`] makes the nodes.
 ///
 /// # Invariants
 ///
-/// While this value exists, the glue's region, class and cdev are registered with
-/// [`VTable::<T>::UNIT_FOPS`]. There is only one per module (the glue keeps it in statics).
+/// `devt` is the first of `minors` numbers allocated with `alloc_chrdev_region()`; `class`
+/// is registered and `cdev` (from `cdev_alloc()`) is added over the whole region with
+/// [`VTable::<T>::UNIT_FOPS`], until [`Drop`].
 pub(crate) struct Region<T: Operations> {
-    _t: PhantomData<T>,
+    devt: bindings::dev_t,
+    minors: u32,
+    class: KBox<bindings::class>,
+    cdev: NonNull<bindings::cdev>,
+    /// The region is `T`'s, but holds no `T`.
+    _t: PhantomData<fn() -> T>,
+}
+
+// SAFETY: The region is only registered and unregistered, which may happen from any thread;
+// the class is only read, by the kernel.
+unsafe impl<T: Operations> Send for Region<T> {}
+// SAFETY: As above: `&Region` gives only `node`, which the kernel serialises itself.
+unsafe impl<T: Operations> Sync for Region<T> {}
+
+/// `MKDEV()`.
+const fn mkdev(major: u32, minor: u32) -> bindings::dev_t {
+    (major << bindings::MINORBITS) | minor
+}
+
+/// `MAJOR()`.
+const fn major(devt: bindings::dev_t) -> u32 {
+    devt >> bindings::MINORBITS
+}
+
+/// `MINOR()`.
+const fn minor(devt: bindings::dev_t) -> u32 {
+    devt & ((1 << bindings::MINORBITS) - 1)
+}
+
+/// The class's `devnode`: every per-unit node is mode 0600, owner root, as FreeBSD's.
+///
+/// # Safety
+///
+/// `mode` must be null or valid for writes (the driver core's call).
+unsafe extern "C" fn devnode(
+    _dev: *const bindings::device,
+    mode: *mut bindings::umode_t,
+) -> *mut c_char {
+    if !mode.is_null() {
+        // SAFETY: The driver core passes a valid pointer or null.
+        unsafe { *mode = 0o600 };
+    }
+    null_mut()
 }
 
 impl<T: Operations> Region<T> {
-    /// Registers a region of `minors` minor numbers named `name`.
+    /// Registers a region of `minors` minor numbers, and a device class, both named `name`.
     pub(crate) fn register(name: &'static CStr, minors: u32) -> Result<Self> {
-        // SAFETY: `name` is static; the fops table is static. Called once, from module init.
+        let class = KBox::new(
+            bindings::class {
+                name: name.as_char_ptr(),
+                devnode: Some(devnode),
+                ..pin_init::zeroed()
+            },
+            GFP_KERNEL,
+        )?;
+        let mut devt: bindings::dev_t = 0;
+        // SAFETY: `devt` is writable; `name` is static.
         to_result(unsafe {
-            sys::tuntap_rs_region_create(name.as_char_ptr(), minors, &VTable::<T>::UNIT_FOPS)
+            bindings::alloc_chrdev_region(&mut devt, 0, minors, name.as_char_ptr())
         })?;
-        Ok(Region { _t: PhantomData })
+        // SAFETY: `class` is filled in and stays at its heap address until `Drop` unregisters it.
+        if let Err(e) = to_result(unsafe { bindings::class_register(&*class) }) {
+            // SAFETY: Allocated above, unused.
+            unsafe { bindings::unregister_chrdev_region(devt, minors) };
+            return Err(e);
+        }
+        // SAFETY: Called in process context; returns an initialised cdev or null.
+        let Some(cdev) = NonNull::new(unsafe { bindings::cdev_alloc() }) else {
+            // SAFETY: Registered above, no device in it yet.
+            unsafe {
+                bindings::class_unregister(&*class);
+                bindings::unregister_chrdev_region(devt, minors);
+            }
+            return Err(ENOMEM);
+        };
+        // SAFETY: `cdev` is ours until `cdev_add`; the fops table is static. What `cdev_init`
+        // does for an embedded cdev, `cdev_alloc` did, except for these two fields.
+        let added = unsafe {
+            (*cdev.as_ptr()).ops = &VTable::<T>::UNIT_FOPS;
+            (*cdev.as_ptr()).owner = this_module::<crate::LocalModule>().as_ptr();
+            to_result(bindings::cdev_add(cdev.as_ptr(), devt, minors))
+        };
+        if let Err(e) = added {
+            // SAFETY: The cdev was never added: dropping its kobject's reference frees it. The
+            // class and the region have no user yet.
+            unsafe {
+                bindings::kobject_put(&mut (*cdev.as_ptr()).kobj);
+                bindings::class_unregister(&*class);
+                bindings::unregister_chrdev_region(devt, minors);
+            }
+            return Err(e);
+        }
+        // INVARIANT: All three are registered above.
+        Ok(Region {
+            devt,
+            minors,
+            class,
+            cdev,
+            _t: PhantomData,
+        })
+    }
+
+    /// Creates the device node `/dev/<name>` for `minor` (mode 0600, owner root).
+    pub(crate) fn node(&self, minor: u32, name: &CStr) -> Result<Node> {
+        if minor >= self.minors {
+            return Err(EINVAL);
+        }
+        let devt = mkdev(major(self.devt), minor);
+        // SAFETY: The class is registered (type invariants); `"%s"` takes `name`, a valid C
+        // string the driver core copies.
+        let dev = unsafe {
+            bindings::device_create(
+                &*self.class,
+                null_mut(),
+                devt,
+                null_mut(),
+                c"%s".as_char_ptr(),
+                name.as_char_ptr(),
+            )
+        };
+        from_err_ptr(dev)?;
+        // INVARIANT: The device exists; the region outlives it (see `Node`).
+        Ok(Node {
+            devt,
+            class: &*self.class,
+        })
     }
 }
 
 impl<T: Operations> Drop for Region<T> {
     fn drop(&mut self) {
-        // SAFETY: The region exists by the type invariants; this is its only destruction.
-        unsafe { sys::tuntap_rs_region_destroy() };
+        // SAFETY: By the type invariants all three are registered; this is their only
+        // unregistration, and no node is left (each `Node` is dropped before its region).
+        unsafe {
+            bindings::cdev_del(self.cdev.as_ptr());
+            bindings::class_unregister(&*self.class);
+            bindings::unregister_chrdev_region(self.devt, self.minors);
+        }
     }
 }
 
@@ -183,27 +332,22 @@ impl<T: Operations> Drop for Region<T> {
 ///
 /// # Invariants
 ///
-/// A device for `minor` exists in the region. The region outlives every [`Node`]: the module
-/// registers it before the cloning nodes (the only way to create units) and destroys every
-/// unit before dropping it.
+/// A device numbered `devt` exists in `class`. The [`Region`] that made it outlives it: the
+/// registry that keeps the nodes owns the region and drops it last.
 pub(crate) struct Node {
-    minor: u32,
+    devt: bindings::dev_t,
+    class: *const bindings::class,
 }
 
-impl Node {
-    /// Creates the device node `/dev/<name>` for `minor` (mode 0600, owner root).
-    pub(crate) fn new(minor: u32, name: &CStr) -> Result<Node> {
-        // SAFETY: The region exists while units can be created (see the invariants); `name`
-        // is a valid C string the kernel copies.
-        to_result(unsafe { sys::tuntap_rs_node_create(minor, name.as_char_ptr()) })?;
-        Ok(Node { minor })
-    }
-}
+// SAFETY: `device_destroy` may be called from any thread.
+unsafe impl Send for Node {}
+// SAFETY: `&Node` gives nothing.
+unsafe impl Sync for Node {}
 
 impl Drop for Node {
     fn drop(&mut self) {
-        // SAFETY: The device for `minor` exists, created by `Region::node`.
-        unsafe { sys::tuntap_rs_node_destroy(self.minor) };
+        // SAFETY: The device exists in the registered class (type invariants).
+        unsafe { bindings::device_destroy(self.class, self.devt) };
     }
 }
 
@@ -306,18 +450,15 @@ impl<T: Operations> VTable<T> {
     ///
     /// `file` must be a file being opened through one of our tables.
     unsafe fn finish_open(file: *mut bindings::file, opened: Result<Arc<T>>) -> c_int {
-        match opened {
-            Ok(arc) => {
-                // SAFETY: Until `release`, only the functions of these tables use
-                // `private_data`, and they all read it as an `Arc<T>`.
-                unsafe { (*file).private_data = arc.into_foreign().cast() };
-                // Packets are not seekable: `stream_open` marks the file so.
-                // SAFETY: The file is being opened.
-                unsafe { bindings::stream_open(null_mut(), file) };
-                0
-            }
-            Err(e) => e.to_errno(),
-        }
+        from_result(|| {
+            // SAFETY: Until `release`, only the functions of these tables use `private_data`,
+            // and they all read it as an `Arc<T>`.
+            unsafe { (*file).private_data = opened?.into_foreign().cast() };
+            // Packets are not seekable: `stream_open` marks the file so.
+            // SAFETY: The file is being opened.
+            unsafe { bindings::stream_open(null_mut(), file) };
+            Ok(0)
+        })
     }
 
     /// # Safety
@@ -345,7 +486,7 @@ impl<T: Operations> VTable<T> {
         file: *mut bindings::file,
     ) -> c_int {
         // SAFETY: `inode` is valid during open.
-        let minor = unsafe { sys::tuntap_rs_inode_minor(inode) };
+        let minor = minor(unsafe { (*inode).i_rdev });
         // SAFETY: The file is valid for the duration of this call and has no fdget_pos region.
         let opened = T::open_unit(minor, unsafe { File::from_raw_file(file) });
         // SAFETY: The file is being opened through our table.
@@ -371,6 +512,15 @@ impl<T: Operations> VTable<T> {
         0
     }
 
+    /// Whether an I/O request must not sleep: a non-blocking file, or `RWF_NOWAIT`.
+    fn nowait(iocb: &Kiocb<'_, Arc<T>>) -> bool {
+        // SAFETY: The kiocb and its file are valid for the duration of the request.
+        let file = unsafe { File::from_raw_file((*iocb.as_raw()).ki_filp) };
+        // SAFETY: As above.
+        file.flags() & bindings::O_NONBLOCK != 0
+            || unsafe { sys::tuntap_rs_kiocb_nowait(iocb.as_raw()) }
+    }
+
     /// # Safety
     ///
     /// `iocb` must belong to an open file of these tables; `iter` must be a valid destination.
@@ -378,19 +528,11 @@ impl<T: Operations> VTable<T> {
         iocb: *mut bindings::kiocb,
         iter: *mut bindings::iov_iter,
     ) -> isize {
-        // SAFETY: `iocb` is valid; its file is one of ours.
-        let (this, nonblock) = unsafe {
-            (
-                Self::borrow(sys::tuntap_rs_kiocb_file(iocb)),
-                sys::tuntap_rs_kiocb_nowait(iocb),
-            )
-        };
+        // SAFETY: `iocb` is valid for this call; its file's private data is an `Arc<T>`.
+        let iocb = unsafe { Kiocb::<Arc<T>>::from_raw(iocb) };
         // SAFETY: `iter` is a valid destination iterator for this call.
         let dst = unsafe { IovIterDest::from_raw(iter) };
-        match T::read(this, dst, nonblock) {
-            Ok(n) => n as isize,
-            Err(e) => e.to_errno() as isize,
-        }
+        from_result(|| Ok(T::read(iocb.file(), dst, Self::nowait(&iocb))? as isize))
     }
 
     /// # Safety
@@ -400,14 +542,11 @@ impl<T: Operations> VTable<T> {
         iocb: *mut bindings::kiocb,
         iter: *mut bindings::iov_iter,
     ) -> isize {
-        // SAFETY: `iocb` is valid; its file is one of ours.
-        let this = unsafe { Self::borrow(sys::tuntap_rs_kiocb_file(iocb)) };
+        // SAFETY: `iocb` is valid for this call; its file's private data is an `Arc<T>`.
+        let iocb = unsafe { Kiocb::<Arc<T>>::from_raw(iocb) };
         // SAFETY: `iter` is a valid source iterator for this call.
         let src = unsafe { IovIterSource::from_raw(iter) };
-        match T::write(this, src) {
-            Ok(n) => n as isize,
-            Err(e) => e.to_errno() as isize,
-        }
+        from_result(|| Ok(T::write(iocb.file(), src)? as isize))
     }
 
     /// # Safety
@@ -426,10 +565,7 @@ impl<T: Operations> VTable<T> {
     unsafe extern "C" fn ioctl(file: *mut bindings::file, cmd: c_uint, arg: c_ulong) -> c_long {
         // SAFETY: `file` is one of ours and valid for this call.
         let (this, f) = unsafe { (Self::borrow(file), File::from_raw_file(file)) };
-        match T::ioctl(this, f, cmd, arg, false) {
-            Ok(v) => v as c_long,
-            Err(e) => e.to_errno() as c_long,
-        }
+        from_result(|| Ok(T::ioctl(this, f, cmd, arg, false)? as c_long))
     }
 
     /// # Safety
@@ -443,10 +579,7 @@ impl<T: Operations> VTable<T> {
         // SAFETY: `file` is one of ours and valid for this call.
         let (this, f) = unsafe { (Self::borrow(file), File::from_raw_file(file)) };
         // A 32-bit pointer argument zero-extends to the same user address (`compat_ptr`).
-        match T::ioctl(this, f, cmd, arg as u32 as usize, true) {
-            Ok(v) => v as c_long,
-            Err(e) => e.to_errno() as c_long,
-        }
+        from_result(|| Ok(T::ioctl(this, f, cmd, arg as u32 as usize, true)? as c_long))
     }
 
     /// # Safety
@@ -455,10 +588,10 @@ impl<T: Operations> VTable<T> {
     unsafe extern "C" fn fasync(fd: c_int, file: *mut bindings::file, on: c_int) -> c_int {
         // SAFETY: `file` is one of ours and valid for this call.
         let (this, f) = unsafe { (Self::borrow(file), File::from_raw_file(file)) };
-        match T::fasync(this, fd, f, on != 0) {
-            Ok(()) => 0,
-            Err(e) => e.to_errno(),
-        }
+        from_result(|| {
+            T::fasync(this, fd, f, on != 0)?;
+            Ok(0)
+        })
     }
 
     /// # Safety

@@ -40,7 +40,12 @@ use crate::{
     },
 };
 use kernel::{
+    id_pool::IdPool,
     prelude::*,
+    rbtree::{
+        RBTree,
+        RBTreeNodeReservation, //
+    },
     str::CString,
     sync::Arc, //
 };
@@ -54,83 +59,80 @@ struct Entry {
 /// FreeBSD's `IF_MAXUNIT`: the largest unit number.
 pub(crate) const MAX_UNIT: u32 = 0x7fff;
 
-/// Words of a bitmap with one bit per unit number.
-const WORDS: usize = (MAX_UNIT as usize + 1) / 64;
-
-/// The live units, and per kind which unit numbers they use: finding the lowest free number
-/// takes a scan of 64-bit words, not of the units (FreeBSD keeps a unit bitmap too).
-struct Registry {
-    entries: KVec<Entry>,
-    /// Bit `n % 64` of word `n / 64` of `used[kind]`: unit `n` of the kind exists.
-    used: [[u64; WORDS]; Kind::ALL.len()],
+/// The live units and what they hold.
+struct Live {
+    /// The units and their nodes, by the node's minor number.
+    entries: RBTree<u32, Entry>,
+    /// Per kind, in [`Kind::ALL`] order, the unit numbers in use (FreeBSD keeps a unit bitmap
+    /// too): finding the lowest free number is a bitmap search, not a walk over the units.
+    numbers: [IdPool; Kind::ALL.len()],
+    /// The per-unit nodes' char device region. Declared after `entries`, so it is dropped
+    /// after the last node.
+    region: cdev::Region<Unit>,
 }
 
-impl Registry {
-    const fn new() -> Self {
-        Self {
-            entries: KVec::new(),
-            used: [[0; WORDS]; Kind::ALL.len()],
-        }
-    }
-
-    fn in_use(&self, kind: Kind, number: u32) -> bool {
-        let n = number as usize;
-        self.used[kind as usize][n / 64] & (1 << (n % 64)) != 0
-    }
-
-    fn mark(&mut self, kind: Kind, number: u32, used: bool) {
-        let n = number as usize;
-        let word = &mut self.used[kind as usize][n / 64];
-        if used {
-            *word |= 1 << (n % 64);
-        } else {
-            *word &= !(1 << (n % 64));
-        }
+impl Live {
+    fn new() -> Result<Self> {
+        let pool = || IdPool::with_capacity(MAX_UNIT as usize + 1, GFP_KERNEL);
+        Ok(Live {
+            entries: RBTree::new(),
+            numbers: [pool()?, pool()?, pool()?],
+            region: cdev::Region::register(c"tuntap_rs", MINORS)?,
+        })
     }
 
     /// The lowest unit number of `kind` not in use, from `from` up.
-    fn next_free(&self, kind: Kind, from: u32) -> Option<u32> {
-        let from = from as usize;
-        let words = &self.used[kind as usize];
-        // The first word, without the numbers below `from`.
-        let mut i = from / 64;
-        let mut bits = *words.get(i)? | ((1u64 << (from % 64)) - 1);
-        loop {
-            if bits != u64::MAX {
-                return Some((i * 64) as u32 + bits.trailing_ones());
-            }
-            i += 1;
-            bits = *words.get(i)?;
-        }
+    fn next_free(&mut self, kind: Kind, from: u32) -> Option<u32> {
+        let id = self.numbers[kind as usize].find_unused_id(from as usize)?;
+        Some(id.as_u32())
+    }
+
+    fn in_use(&mut self, kind: Kind, number: u32) -> bool {
+        self.next_free(kind, number) != Some(number)
+    }
+}
+
+/// The registry: its [`Live`] part exists from module init to unload.
+struct Registry {
+    live: Option<Live>,
+}
+
+impl Registry {
+    fn live(&mut self) -> Result<&mut Live> {
+        self.live.as_mut().ok_or(ENODEV)
     }
 }
 
 kernel::sync::global_lock! {
     // SAFETY: Initialised by `init()` in module init, before any node is registered.
-    unsafe(uninit) static UNITS: Mutex<Registry> = Registry::new();
+    unsafe(uninit) static UNITS: Mutex<Registry> = Registry { live: None };
 }
 
 /// Minor numbers of the per-unit nodes: one block of `MAX_UNIT + 1` per kind.
 pub(crate) const MINORS: u32 = (MAX_UNIT + 1) * Kind::ALL.len() as u32;
 
-/// The registry, ready for the module's lifetime. Made once, by module init, before any node
-/// exists; dropped at unload, once every unit is gone (after the link kinds are unregistered),
-/// it frees the registry's memory.
+/// The registry, ready for the module's lifetime, with the per-unit nodes' region. Made once,
+/// by module init, before any node exists; dropped at unload, once every unit is gone (after
+/// the link kinds are unregistered), it frees the registry and unregisters the region.
 pub(crate) struct RegistryGuard(());
 
 impl RegistryGuard {
     /// Initialises the registry; module init's to call, once.
-    pub(crate) fn init() -> RegistryGuard {
+    pub(crate) fn init() -> Result<RegistryGuard> {
         // SAFETY: Module init calls this once, before any use of `UNITS`.
         unsafe { UNITS.init() };
-        RegistryGuard(())
+        let live = Live::new()?;
+        UNITS.lock().live = Some(live);
+        Ok(RegistryGuard(()))
     }
 }
 
 impl Drop for RegistryGuard {
     fn drop(&mut self) {
-        let units = core::mem::take(&mut UNITS.lock().entries);
-        debug_assert!(units.is_empty());
+        let live = UNITS.lock().live.take();
+        debug_assert!(live.as_ref().is_none_or(|live| live.entries.is_empty()));
+        // The region goes away outside the registry lock.
+        drop(live);
     }
 }
 
@@ -195,12 +197,8 @@ enum Want {
 /// `ENOSPC`.
 fn parse_name(kind: Kind, name: &[u8]) -> Result<Want> {
     let prefix = kind.driver().name.to_bytes();
-    let default: &[u8] = match kind {
-        Kind::Tun => b"bsdtun%d",
-        Kind::Tap => b"bsdtap%d",
-        Kind::Vmnet => b"bsdvmnet%d",
-    };
-    if name == default {
+    // rtnetlink's default name, `<link kind>%d`.
+    if name.strip_prefix(kind.driver().link_kind.to_bytes()) == Some(b"%d") {
         return Ok(Want::Lowest);
     }
     let digits = name.strip_prefix(prefix).ok_or(EINVAL)?;
@@ -232,8 +230,9 @@ fn parse_name(kind: Kind, name: &[u8]) -> Result<Want> {
 /// tun) are skipped; for [`Want::Number`], either is `EEXIST`.
 fn create(rtnl: &Rtnl, kind: Kind, netdev: NetDev, want: Want) -> Result<Arc<Unit>> {
     let prefix = kind.driver().name.to_str()?;
+    let slot = RBTreeNodeReservation::new(GFP_KERNEL)?;
     let mut units = UNITS.lock();
-    units.entries.reserve(1, GFP_KERNEL)?;
+    let units = units.live()?;
     let (number, name) = match want {
         Want::Number(number) => {
             let name = CString::try_from_fmt(fmt!("{prefix}{number}"))?;
@@ -256,23 +255,28 @@ fn create(rtnl: &Rtnl, kind: Kind, netdev: NetDev, want: Want) -> Result<Arc<Uni
     };
     netdev.set_name(rtnl, &name);
     let unit = Unit::new(kind, number, netdev)?;
-    let node = cdev::Node::new(minor(kind, number), &name)?;
+    let node = units.region.node(minor(kind, number), &name)?;
     netdev::register(rtnl, &unit)?;
-    // Cannot fail: room was reserved above.
-    units.mark(kind, number, true);
-    units.entries.push(
-        Entry {
-            unit: unit.clone(),
-            _node: node,
-        },
-        GFP_KERNEL,
-    )?;
+    // Nothing fails from here: the number is free (above, under the lock) and the tree's node
+    // was allocated first.
+    if let Some(id) = units.numbers[kind as usize].find_unused_id(number as usize) {
+        if id.as_u32() == number {
+            id.acquire();
+        }
+    }
+    let entry = Entry {
+        unit: unit.clone(),
+        _node: node,
+    };
+    units
+        .entries
+        .insert(slot.into_node(minor(kind, number), entry));
     Ok(unit)
 }
 
 /// Opening `/dev/<kind>N`: bind the file to that unit.
 pub(crate) fn open_unit(minor: u32) -> Result<Arc<Unit>> {
-    let (kind, number) = from_minor(minor).ok_or(ENXIO)?;
+    let (kind, _) = from_minor(minor).ok_or(ENXIO)?;
     if kind.driver().link == LinkLayer::Ethernet && !module_parameters::tap_user_open.value() {
         // FreeBSD: tap and vmnet need PRIV_NET_TAP unless user_open is set.
         if !Net::current()?.admin_capable() {
@@ -281,9 +285,9 @@ pub(crate) fn open_unit(minor: u32) -> Result<Arc<Unit>> {
     }
     let unit = UNITS
         .lock()
+        .live()?
         .entries
-        .iter()
-        .find(|e| e.unit.kind() == kind && e.unit.number() == number)
+        .get(&minor)
         .map(|e| e.unit.clone())
         .ok_or(ENXIO)?;
     unit.attach()?;
@@ -311,14 +315,23 @@ fn remove(rtnl: &Rtnl, unit: &Unit) -> bool {
     if !unit.kill(rtnl) {
         return false;
     }
+    let key = minor(unit.kind(), unit.number());
     let entry = {
         let mut units = UNITS.lock();
-        units.mark(unit.kind(), unit.number(), false);
-        units
-            .entries
-            .iter()
-            .position(|e| core::ptr::eq(&*e.unit, unit))
-            .and_then(|i| units.entries.remove(i).ok())
+        match units.live() {
+            // Only a registered unit is killed, and its number is freed only here: the entry
+            // under its minor is this unit's.
+            Ok(units)
+                if units
+                    .entries
+                    .get(&key)
+                    .is_some_and(|e| core::ptr::eq(&*e.unit, unit)) =>
+            {
+                units.numbers[unit.kind() as usize].release_id(unit.number() as usize);
+                units.entries.remove(&key)
+            }
+            _ => None,
+        }
     };
     // The node goes away outside the registry lock.
     drop(entry);
@@ -331,6 +344,8 @@ pub(crate) struct LinkDriver;
 
 impl NetDriver for LinkDriver {
     type Unit = Unit;
+    const NAME: &'static CStr = c"tuntap_rs";
+    const VERSION: &'static CStr = crate::driver::VERSION;
 
     fn setup(kind: u32) -> Option<LinkSetup> {
         let kind = Kind::from_index(kind)?;

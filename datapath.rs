@@ -19,9 +19,10 @@ use crate::netdev::{
     iff,
     Live,
     Skb,
+    VirtioNetHdr,
     ETH_HLEN,
-    ETH_P_IP, //
-    VNET_HDR_LEN,
+    ETH_P_IP,
+    VNET_HDR_LEN, //
 };
 use kernel::{
     fs::File,
@@ -31,6 +32,10 @@ use kernel::{
     },
     prelude::*,
     sync::poll::PollTable,
+    transmute::{
+        AsBytes,
+        FromBytes, //
+    },
 };
 
 impl Unit {
@@ -142,7 +147,7 @@ impl Unit {
             // The frame's checksum and segmentation state, then the frame.
             let hdr = skb.vnet_hdr().inspect_err(|_| self.lose(Loss::TxVnetHdr))?;
             let mut padded = [0u8; 12];
-            padded[..VNET_HDR_LEN].copy_from_slice(&hdr);
+            padded[..VNET_HDR_LEN].copy_from_slice(hdr.as_bytes());
             if dst.copy_to_iter(&padded[..vnet]) != vnet {
                 self.lose(Loss::TxCopy);
                 return Err(EFAULT);
@@ -205,8 +210,10 @@ impl Unit {
             .skb_from_iter(src, frame_len)
             .inspect_err(|_| self.lose(Loss::RxCopy))?;
         if let Some(hdr) = hdr {
-            // The kernel checks the header against the frame: never trusted as is.
-            skb.set_vnet_hdr(&hdr).map_err(|_| {
+            // The kernel checks the header against the frame: never trusted as is. The frame
+            // starts with its Ethernet header, as Linux's tap sets it up.
+            let network = (frame_len >= ETH_HLEN).then_some(ETH_HLEN);
+            skb.set_vnet_hdr(&hdr, network).map_err(|_| {
                 self.lose(Loss::RxVnetHdr);
                 EINVAL
             })?;
@@ -237,7 +244,7 @@ impl Unit {
         src: &mut IovIterSource<'_>,
         len: usize,
         vnet: usize,
-    ) -> Result<[u8; VNET_HDR_LEN]> {
+    ) -> Result<VirtioNetHdr> {
         if len < vnet {
             return Err(EINVAL);
         }
@@ -245,8 +252,8 @@ impl Unit {
         if src.copy_from_iter(&mut raw[..vnet]) != vnet {
             return Err(EFAULT);
         }
-        let mut hdr = [0u8; VNET_HDR_LEN];
-        hdr.copy_from_slice(&raw[..VNET_HDR_LEN]);
+        // The header, then `num_buffers` of the 12-byte form, ignored.
+        let (hdr, _) = VirtioNetHdr::from_bytes_copy_prefix(&raw).ok_or(EINVAL)?;
         if !vnet_hdr_fits(&hdr, len - vnet) {
             return Err(EINVAL);
         }

@@ -6,6 +6,10 @@
 use crate::netdev;
 use kernel::prelude::*;
 
+/// The module's version, as ethtool reports it; DKMS's `PACKAGE_VERSION` (`dkms.conf`) is the
+/// same (`scripts/dkms-test.sh` checks).
+pub(crate) const VERSION: &CStr = c"0.1";
+
 /// Which of the three drivers a node or unit belongs to.
 ///
 /// The discriminants are the C glue's link kind indices (`enum tuntap_rs_kind` in `glue.h`,
@@ -25,6 +29,8 @@ pub(crate) enum Kind {
 pub(crate) struct Driver {
     /// Name of the cloning node and prefix of unit names.
     pub(crate) name: &'static CStr,
+    /// Its rtnetlink link kind (`ip link add tun5 type bsdtun`).
+    pub(crate) link_kind: &'static CStr,
     /// The link layer of its interfaces.
     pub(crate) link: netdev::LinkLayer,
     /// FreeBSD's interface type (`<net/if_types.h>`), reported by `TUNGIFINFO`.
@@ -43,18 +49,21 @@ const IFT_PPP: u8 = 0x17;
 pub(crate) const DRIVERS: [Driver; 3] = [
     Driver {
         name: c"tun",
+        link_kind: c"bsdtun",
         link: netdev::LinkLayer::Ip,
         iftype: IFT_PPP,
         keep_when_closed: false,
     },
     Driver {
         name: c"tap",
+        link_kind: c"bsdtap",
         link: netdev::LinkLayer::Ethernet,
         iftype: IFT_ETHER,
         keep_when_closed: false,
     },
     Driver {
         name: c"vmnet",
+        link_kind: c"bsdvmnet",
         link: netdev::LinkLayer::Ethernet,
         iftype: IFT_ETHER,
         keep_when_closed: true,

@@ -5,13 +5,25 @@
 //! Pure functions but for the two that work on an `Skb`.
 
 use super::stats::Loss;
-use crate::netdev::{
-    Skb,
-    ETH_P_IP,
-    ETH_P_IPV6, //
-    VNET_HDR_LEN,
+use crate::{
+    netdev::{
+        Skb,
+        VirtioNetHdr, //
+        ETH_P_IP,
+        ETH_P_IPV6,
+    },
+    uapi::{
+        SockaddrIn,
+        SockaddrIn6, //
+    },
 };
-use kernel::prelude::*;
+use kernel::{
+    prelude::*,
+    transmute::{
+        AsBytes,
+        FromBytes, //
+    },
+};
 
 /// Linux `AF_INET`, as carried by the `TUNSIFHEAD` header.
 pub(super) const AF_INET: u32 = 2;
@@ -37,22 +49,23 @@ pub(super) fn protocol_of(family: u32) -> Option<u16> {
     }
 }
 
-/// A Linux `struct sockaddr_in` for `addr` (`TUNSLMODE`): family in host byte order, port 0,
-/// the address, 8 bytes of zero. Linux sockaddrs have no `sa_len`.
-pub(super) fn sockaddr_in(addr: [u8; 4]) -> [u8; 16] {
-    let mut sa = [0u8; 16];
-    sa[0..2].copy_from_slice(&(AF_INET as u16).to_ne_bytes());
-    sa[4..8].copy_from_slice(&addr);
-    sa
+/// The `TUNSLMODE` destination for `addr`: a Linux `sockaddr_in`, port 0.
+pub(super) fn sockaddr_in(addr: [u8; 4]) -> SockaddrIn {
+    SockaddrIn {
+        family: AF_INET as u16,
+        addr,
+        ..Default::default()
+    }
 }
 
-/// A Linux `struct sockaddr_in6` for `addr`: family, port 0, flow info 0, the address, scope
+/// The `TUNSLMODE` destination for `addr`: a Linux `sockaddr_in6`, port, flow info and scope
 /// id 0.
-pub(super) fn sockaddr_in6(addr: [u8; 16]) -> [u8; 28] {
-    let mut sa = [0u8; 28];
-    sa[0..2].copy_from_slice(&(AF_INET6 as u16).to_ne_bytes());
-    sa[8..24].copy_from_slice(&addr);
-    sa
+pub(super) fn sockaddr_in6(addr: [u8; 16]) -> SockaddrIn6 {
+    SockaddrIn6 {
+        family: AF_INET6 as u16,
+        addr,
+        ..Default::default()
+    }
 }
 
 /// Frames a packet for a tun's reader: the address family (`TUNSIFHEAD`) or the destination
@@ -72,27 +85,21 @@ fn frame_lmode(skb: &mut Skb, family: u32) -> Result {
     if family == AF_INET {
         let mut addr = [0u8; 4];
         skb.copy_bits(16, &mut addr)?;
-        skb.push(&sockaddr_in(addr))
+        skb.push(sockaddr_in(addr).as_bytes())
     } else {
         let mut addr = [0u8; 16];
         skb.copy_bits(24, &mut addr)?;
-        skb.push(&sockaddr_in6(addr))
+        skb.push(sockaddr_in6(addr).as_bytes())
     }
 }
 
-/// `VIRTIO_NET_HDR_F_NEEDS_CSUM`.
-const NEEDS_CSUM: u8 = 1;
-
-/// Whether the virtio-net header `hdr` (little-endian `struct virtio_net_hdr`: flags,
-/// gso_type, hdr_len, gso_size, csum_start, csum_offset) describes headers that lie within a
-/// frame of `frame_len` bytes: `hdr_len`, extended to cover the checksum field when
-/// `NEEDS_CSUM` is set, as Linux's tun checks it. The kernel checks the rest when it applies
-/// the header.
-pub(super) fn vnet_hdr_fits(hdr: &[u8; VNET_HDR_LEN], frame_len: usize) -> bool {
-    let le16 = |i: usize| usize::from(u16::from_le_bytes([hdr[i], hdr[i + 1]]));
-    let mut hdr_len = le16(2);
-    if hdr[0] & NEEDS_CSUM != 0 {
-        hdr_len = hdr_len.max(le16(6) + le16(8) + 2);
+/// Whether the virtio-net header `hdr` describes headers that lie within a frame of
+/// `frame_len` bytes: `hdr_len`, extended to cover the checksum field when `NEEDS_CSUM` is set,
+/// as Linux's tun checks it. The kernel checks the rest when it applies the header.
+pub(super) fn vnet_hdr_fits(hdr: &VirtioNetHdr, frame_len: usize) -> bool {
+    let mut hdr_len = usize::from(hdr.hdr_len());
+    if hdr.flags & VirtioNetHdr::NEEDS_CSUM != 0 {
+        hdr_len = hdr_len.max(usize::from(hdr.csum_start()) + usize::from(hdr.csum_offset()) + 2);
     }
     hdr_len <= frame_len
 }
@@ -118,13 +125,16 @@ mod tests {
 
     #[test]
     fn sockaddrs() {
+        // The layout on the file: family (host order), port, address, zeros.
         let sa = sockaddr_in([10, 0, 0, 2]);
+        let sa = sa.as_bytes();
         assert_eq!(u16::from_ne_bytes([sa[0], sa[1]]), 2);
         assert_eq!(&sa[2..4], &[0, 0]);
         assert_eq!(&sa[4..8], &[10, 0, 0, 2]);
         assert_eq!(&sa[8..], &[0; 8]);
         let addr = [0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
         let sa6 = sockaddr_in6(addr);
+        let sa6 = sa6.as_bytes();
         assert_eq!(u16::from_ne_bytes([sa6[0], sa6[1]]), 10);
         assert_eq!(&sa6[2..8], &[0; 6]);
         assert_eq!(&sa6[8..24], &addr);
@@ -133,22 +143,23 @@ mod tests {
 
     #[test]
     fn vnet_headers() {
+        const NEEDS_CSUM: u8 = VirtioNetHdr::NEEDS_CSUM;
+        // The wire layout: flags, gso_type, then four little-endian 16-bit fields.
+        let hdr = VirtioNetHdr::new(NEEDS_CSUM, 3, 0x0102, 0x0304, 0x0506, 0x0708);
+        assert_eq!(hdr.as_bytes(), &[1, 3, 2, 1, 4, 3, 6, 5, 8, 7]);
+        assert_eq!(VirtioNetHdr::from_bytes_copy(hdr.as_bytes()), Some(hdr));
         // hdr_len 54 in a 54-byte frame fits; in 53 bytes it does not.
-        let mut hdr = [0u8; VNET_HDR_LEN];
-        hdr[2] = 54;
+        let hdr = VirtioNetHdr::new(0, 0, 54, 0, 0, 0);
         assert!(vnet_hdr_fits(&hdr, 54));
         assert!(!vnet_hdr_fits(&hdr, 53));
         // NEEDS_CSUM: the checksum field (csum_start + csum_offset + 2) must fit too.
-        let mut csum = [0u8; VNET_HDR_LEN];
-        csum[0] = NEEDS_CSUM;
-        csum[6] = 34;
-        csum[8] = 16;
+        let csum = VirtioNetHdr::new(NEEDS_CSUM, 0, 0, 0, 34, 16);
         assert!(vnet_hdr_fits(&csum, 52));
         assert!(!vnet_hdr_fits(&csum, 51));
         // Offsets near u16::MAX do not overflow.
-        let big = [NEEDS_CSUM, 0, 0xff, 0xff, 0, 0, 0xff, 0xff, 0xff, 0xff];
+        let big = VirtioNetHdr::new(NEEDS_CSUM, 0, 0xffff, 0, 0xffff, 0xffff);
         assert!(!vnet_hdr_fits(&big, 65535));
         // No header fields: fits any frame.
-        assert!(vnet_hdr_fits(&[0; VNET_HDR_LEN], 0));
+        assert!(vnet_hdr_fits(&VirtioNetHdr::default(), 0));
     }
 }

@@ -3,8 +3,6 @@
  * tuntap_rs C glue: see glue.h. Each function is a thin wrapper; all decisions are in Rust.
  */
 #include <linux/capability.h>
-#include <linux/cdev.h>
-#include <linux/device.h>
 #include <linux/etherdevice.h>
 #include <linux/ethtool.h>
 #include <linux/fs.h>
@@ -19,10 +17,8 @@
 #include "glue.h"
 #include "include/net/tuntap_rs_link.h"
 
-/* The Rust side (sys.rs, driver.rs) asserts the same: a drifted declaration breaks the build. */
+/* The Rust side (netdev/sys.rs, driver.rs) asserts the same: a drifted declaration breaks the build. */
 static_assert(sizeof(struct tuntap_rs_link_info) == 16);
-static_assert(sizeof(struct tuntap_rs_ethtool) == 8 + 2 * sizeof(void *));
-static_assert(TUNTAP_RS_TX_ERRORS == 3);
 static_assert(TUNTAP_RS_KIND_VMNET == 2 && TUNTAP_RS_KINDS == 3);
 
 /* --- net_device ------------------------------------------------------------------------- */
@@ -32,91 +28,22 @@ static netdev_tx_t tuntap_rs_xmit(struct sk_buff *skb, struct net_device *dev)
 	return tuntap_rs_ndo_start_xmit(skb, dev);
 }
 
-static void tuntap_rs_get_drvinfo(struct net_device *dev, struct ethtool_drvinfo *info)
-{
-	struct tuntap_rs_ethtool q;
-
-	tuntap_rs_ethtool_query(dev, &q);
-	strscpy(info->driver, KBUILD_MODNAME, sizeof(info->driver));
-	strscpy(info->version, TUNTAP_RS_VERSION, sizeof(info->version));
-	strscpy(info->bus_info, q.bus_info, sizeof(info->bus_info));
-}
-
-static u32 tuntap_rs_get_link(struct net_device *dev)
-{
-	struct tuntap_rs_ethtool q;
-
-	tuntap_rs_ethtool_query(dev, &q);
-	return q.link;
-}
-
-static int tuntap_rs_get_link_ksettings(struct net_device *dev,
-					struct ethtool_link_ksettings *cmd)
-{
-	struct tuntap_rs_ethtool q;
-
-	tuntap_rs_ethtool_query(dev, &q);
-	ethtool_link_ksettings_zero_link_mode(cmd, supported);
-	ethtool_link_ksettings_zero_link_mode(cmd, advertising);
-	cmd->base.speed = q.speed;
-	cmd->base.duplex = q.duplex;
-	cmd->base.port = PORT_TP;
-	cmd->base.autoneg = AUTONEG_DISABLE;
-	return 0;
-}
-
-/* ethtool -S: the unit's loss counters by reason (Rust names and fills them). */
-static int tuntap_rs_get_sset_count(struct net_device *dev, int sset)
-{
-	return sset == ETH_SS_STATS ? tuntap_rs_ethtool_nstats() : -EOPNOTSUPP;
-}
-
-static void tuntap_rs_get_strings(struct net_device *dev, u32 sset, u8 *data)
-{
-	unsigned int i;
-
-	if (sset != ETH_SS_STATS)
-		return;
-	for (i = 0; i < tuntap_rs_ethtool_nstats(); i++)
-		ethtool_puts(&data, tuntap_rs_ethtool_stat_name(i));
-}
-
-static void tuntap_rs_get_ethtool_stats(struct net_device *dev, struct ethtool_stats *stats,
-					u64 *data)
-{
-	tuntap_rs_ethtool_stats(dev, data, tuntap_rs_ethtool_nstats());
-}
-
+/* ethtool: every callback is Rust's. */
 static const struct ethtool_ops tuntap_rs_ethtool_ops = {
-	.get_drvinfo = tuntap_rs_get_drvinfo,
-	.get_link = tuntap_rs_get_link,
-	.get_link_ksettings = tuntap_rs_get_link_ksettings,
-	.get_sset_count = tuntap_rs_get_sset_count,
-	.get_strings = tuntap_rs_get_strings,
-	.get_ethtool_stats = tuntap_rs_get_ethtool_stats,
+	.get_drvinfo = tuntap_rs_ethtool_get_drvinfo,
+	.get_link = tuntap_rs_ethtool_get_link,
+	.get_link_ksettings = tuntap_rs_ethtool_get_link_ksettings,
+	.get_sset_count = tuntap_rs_ethtool_get_sset_count,
+	.get_strings = tuntap_rs_ethtool_get_strings,
+	.get_ethtool_stats = tuntap_rs_ethtool_get_stats,
 };
-
-/*
- * The offloads a virtio-net header can describe (checksum, TSO, UDP segmentation): offered
- * only while the unit has a header enabled (Rust says, through ndo_fix_features).
- */
-#define TUNTAP_RS_VNET_FEATURES (NETIF_F_HW_CSUM | NETIF_F_TSO | NETIF_F_TSO6 | \
-				 NETIF_F_TSO_ECN | NETIF_F_GSO_UDP_L4)
-
-static netdev_features_t tuntap_rs_fix_features(struct net_device *dev,
-						netdev_features_t features)
-{
-	if (!tuntap_rs_ndo_vnet_offloads(dev))
-		features &= ~TUNTAP_RS_VNET_FEATURES;
-	return features;
-}
 
 static const struct net_device_ops tuntap_rs_netdev_ops = {
 	.ndo_open = tuntap_rs_ndo_open,
 	.ndo_stop = tuntap_rs_ndo_stop,
 	.ndo_start_xmit = tuntap_rs_xmit,
 	.ndo_get_stats64 = dev_get_tstats64,
-	.ndo_fix_features = tuntap_rs_fix_features,
+	.ndo_fix_features = tuntap_rs_ndo_fix_features,
 };
 
 /* Ethernet units also take a new address (FreeBSD: ifconfig tapN ether ...). */
@@ -125,7 +52,7 @@ static const struct net_device_ops tuntap_rs_eth_netdev_ops = {
 	.ndo_stop = tuntap_rs_ndo_stop,
 	.ndo_start_xmit = tuntap_rs_xmit,
 	.ndo_get_stats64 = dev_get_tstats64,
-	.ndo_fix_features = tuntap_rs_fix_features,
+	.ndo_fix_features = tuntap_rs_ndo_fix_features,
 	.ndo_set_mac_address = eth_mac_addr,
 	.ndo_validate_addr = eth_validate_addr,
 };
@@ -208,7 +135,6 @@ static void tuntap_rs_dellink(struct net_device *dev, struct list_head *head)
 
 static struct rtnl_link_ops tuntap_rs_link_ops[TUNTAP_RS_KINDS] = {
 	[TUNTAP_RS_KIND_TUN] = {
-		.kind = "bsdtun",
 		.priv_size = sizeof(void *),
 		.setup = tuntap_rs_setup_tun,
 		.newlink = tuntap_rs_newlink,
@@ -217,7 +143,6 @@ static struct rtnl_link_ops tuntap_rs_link_ops[TUNTAP_RS_KINDS] = {
 		.fill_info = tuntap_rs_fill_info,
 	},
 	[TUNTAP_RS_KIND_TAP] = {
-		.kind = "bsdtap",
 		.priv_size = sizeof(void *),
 		.setup = tuntap_rs_setup_tap,
 		.newlink = tuntap_rs_newlink,
@@ -226,7 +151,6 @@ static struct rtnl_link_ops tuntap_rs_link_ops[TUNTAP_RS_KINDS] = {
 		.fill_info = tuntap_rs_fill_info,
 	},
 	[TUNTAP_RS_KIND_VMNET] = {
-		.kind = "bsdvmnet",
 		.priv_size = sizeof(void *),
 		.setup = tuntap_rs_setup_vmnet,
 		.newlink = tuntap_rs_newlink,
@@ -236,9 +160,12 @@ static struct rtnl_link_ops tuntap_rs_link_ops[TUNTAP_RS_KINDS] = {
 	},
 };
 
-/* rtnl_link_register() of link kind `kind` (< TUNTAP_RS_KINDS). */
-int tuntap_rs_link_register(unsigned int kind)
+/* rtnl_link_register() of link kind `kind` under `name` (static: rtnetlink keeps it). */
+int tuntap_rs_link_register(unsigned int kind, const char *name)
 {
+	if (kind >= TUNTAP_RS_KINDS)
+		return -EINVAL;
+	tuntap_rs_link_ops[kind].kind = name;
 	return rtnl_link_register(&tuntap_rs_link_ops[kind]);
 }
 
@@ -296,21 +223,14 @@ void tuntap_rs_netdev_unregister(struct net_device *dev)
 	unregister_netdevice(dev);
 }
 
-/*
- * A reference taken only while the device is registered: unregister_netdevice() marks it
- * unregistering and then waits for an RCU grace period before it waits for references, so a
- * reference taken here is always waited for.
- */
-bool tuntap_rs_netdev_try_hold(struct net_device *dev)
+bool tuntap_rs_netdev_registered(struct net_device *dev)
 {
-	bool ok;
+	return READ_ONCE(dev->reg_state) == NETREG_REGISTERED;
+}
 
-	rcu_read_lock();
-	ok = READ_ONCE(dev->reg_state) == NETREG_REGISTERED;
-	if (ok)
-		dev_hold(dev);
-	rcu_read_unlock();
-	return ok;
+void tuntap_rs_netdev_hold(struct net_device *dev)
+{
+	dev_hold(dev);
 }
 
 void tuntap_rs_netdev_put(struct net_device *dev)
@@ -337,7 +257,7 @@ bool tuntap_rs_netdev_name_taken(struct net_device *dev, const char *name)
 
 void tuntap_rs_netdev_setup_l3(struct net_device *dev, unsigned short type, unsigned int flags,
 			       unsigned int mtu, unsigned int min_mtu, unsigned int max_mtu,
-			       unsigned int tx_queue_len)
+			       unsigned int tx_queue_len, netdev_features_t features)
 {
 	dev->type = type;
 	dev->flags = flags;
@@ -347,18 +267,20 @@ void tuntap_rs_netdev_setup_l3(struct net_device *dev, unsigned short type, unsi
 	dev->min_mtu = min_mtu;
 	dev->max_mtu = max_mtu;
 	dev->tx_queue_len = tx_queue_len;
+	dev->hw_features = features;
+	dev->features = features;
 	/* alloc_netdev() marked the device queueless, as its setup left tx_queue_len 0. */
 	dev->priv_flags &= ~IFF_NO_QUEUE;
 }
 
 void tuntap_rs_netdev_setup_eth(struct net_device *dev, unsigned int max_mtu,
-				unsigned int tx_queue_len)
+				unsigned int tx_queue_len, netdev_features_t features)
 {
 	ether_setup(dev);
 	dev->netdev_ops = &tuntap_rs_eth_netdev_ops;
 	eth_hw_addr_random(dev);
-	dev->hw_features = NETIF_F_SG | NETIF_F_FRAGLIST | TUNTAP_RS_VNET_FEATURES;
-	dev->features = dev->hw_features;
+	dev->hw_features = features;
+	dev->features = features;
 	dev->max_mtu = max_mtu;
 	dev->tx_queue_len = tx_queue_len;
 	/* alloc_netdev() marked the device queueless, as its setup left tx_queue_len 0. */
@@ -463,22 +385,24 @@ void tuntap_rs_stats_tx(struct net_device *dev, unsigned int len)
 	dev_sw_netstats_tx_add(dev, 1, len);
 }
 
-void tuntap_rs_stats_inc(struct net_device *dev, enum tuntap_rs_counter counter)
+void tuntap_rs_stats_rx_dropped(struct net_device *dev)
 {
-	switch (counter) {
-	case TUNTAP_RS_RX_DROPPED:
-		dev_core_stats_rx_dropped_inc(dev);
-		break;
-	case TUNTAP_RS_TX_DROPPED:
-		dev_core_stats_tx_dropped_inc(dev);
-		break;
-	case TUNTAP_RS_RX_ERRORS:
-		DEV_STATS_INC(dev, rx_errors);
-		break;
-	case TUNTAP_RS_TX_ERRORS:
-		DEV_STATS_INC(dev, tx_errors);
-		break;
-	}
+	dev_core_stats_rx_dropped_inc(dev);
+}
+
+void tuntap_rs_stats_tx_dropped(struct net_device *dev)
+{
+	dev_core_stats_tx_dropped_inc(dev);
+}
+
+void tuntap_rs_stats_rx_errors(struct net_device *dev)
+{
+	DEV_STATS_INC(dev, rx_errors);
+}
+
+void tuntap_rs_stats_tx_errors(struct net_device *dev)
+{
+	DEV_STATS_INC(dev, tx_errors);
 }
 
 /* --- namespaces, RTNL, privileges --------------------------------------------------------- */
@@ -494,11 +418,6 @@ struct net *tuntap_rs_current_net(void)
 void tuntap_rs_put_net(struct net *net)
 {
 	put_net(net);
-}
-
-bool tuntap_rs_net_admin_capable(struct net *net)
-{
-	return ns_capable(net->user_ns, CAP_NET_ADMIN);
 }
 
 void tuntap_rs_rtnl_lock(void)
@@ -557,21 +476,24 @@ void tuntap_rs_skb_rx_eth(struct sk_buff *skb, struct net_device *dev)
 	tuntap_rs_receive(skb);
 }
 
-/* virtio-net headers are little-endian (virtio 1.0), as FreeBSD's tap writes them. */
-int tuntap_rs_skb_vnet_hdr_from(const struct sk_buff *skb, void *hdr)
+/* virtio_net_hdr_from_skb(), with the VLAN tag's length the skb reports. */
+int tuntap_rs_skb_vnet_hdr_from(const struct sk_buff *skb, void *hdr, bool little_endian,
+				bool has_data_valid)
 {
 	int vlan_hlen = skb_vlan_tag_present(skb) ? VLAN_HLEN : 0;
 
-	return virtio_net_hdr_from_skb(skb, hdr, true, true, vlan_hlen);
+	return virtio_net_hdr_from_skb(skb, hdr, little_endian, has_data_valid, vlan_hlen);
 }
 
-int tuntap_rs_skb_vnet_hdr_to(struct sk_buff *skb, const void *hdr)
+/* virtio_net_hdr_to_skb() on a packet whose link header starts at its data and whose network
+ * header starts `network` bytes in (-1: not known). */
+int tuntap_rs_skb_vnet_hdr_to(struct sk_buff *skb, const void *hdr, bool little_endian,
+			      int network)
 {
-	/* The frame starts with its Ethernet header, as Linux's tap sets it up. */
 	skb_reset_mac_header(skb);
-	if (skb->len >= ETH_HLEN)
-		skb_set_network_header(skb, ETH_HLEN);
-	return virtio_net_hdr_to_skb(skb, hdr, true);
+	if (network >= 0)
+		skb_set_network_header(skb, network);
+	return virtio_net_hdr_to_skb(skb, hdr, little_endian);
 }
 
 unsigned int tuntap_rs_skb_len(const struct sk_buff *skb)
@@ -582,11 +504,6 @@ unsigned int tuntap_rs_skb_len(const struct sk_buff *skb)
 __be16 tuntap_rs_skb_protocol(const struct sk_buff *skb)
 {
 	return skb->protocol;
-}
-
-int tuntap_rs_skb_copy_bits(const struct sk_buff *skb, int offset, void *to, int len)
-{
-	return skb_copy_bits(skb, offset, to, len);
 }
 
 int tuntap_rs_skb_push(struct sk_buff *skb, const void *data, unsigned int len)
@@ -608,11 +525,6 @@ int tuntap_rs_skb_orphan(struct sk_buff *skb)
 	return 0;
 }
 
-int tuntap_rs_skb_copy_to_iter(const struct sk_buff *skb, struct iov_iter *to, unsigned int len)
-{
-	return skb_copy_datagram_iter(skb, 0, to, len);
-}
-
 struct sk_buff *tuntap_rs_skb_next(const struct sk_buff *skb)
 {
 	return skb->next;
@@ -623,31 +535,12 @@ void tuntap_rs_skb_set_next(struct sk_buff *skb, struct sk_buff *next)
 	skb->next = next;
 }
 
-void tuntap_rs_skb_consume(struct sk_buff *skb)
-{
-	consume_skb(skb);
-}
+/* --- files ------------------------------------------------------------------------------- */
 
-void tuntap_rs_skb_drop(struct sk_buff *skb)
-{
-	kfree_skb(skb);
-}
-
-/* --- files and per-unit nodes ------------------------------------------------------------- */
-
-struct file *tuntap_rs_kiocb_file(struct kiocb *iocb)
-{
-	return iocb->ki_filp;
-}
-
+/* RWF_NOWAIT's request flag (a macro with a cast); O_NONBLOCK Rust reads itself. */
 bool tuntap_rs_kiocb_nowait(struct kiocb *iocb)
 {
-	return (iocb->ki_filp->f_flags & O_NONBLOCK) || (iocb->ki_flags & IOCB_NOWAIT);
-}
-
-unsigned int tuntap_rs_inode_minor(struct inode *inode)
-{
-	return iminor(inode);
+	return iocb->ki_flags & IOCB_NOWAIT;
 }
 
 /* f_getown() is not exported to modules; this is its body. */
@@ -668,66 +561,4 @@ int tuntap_rs_f_getown(struct file *file)
 	rcu_read_unlock();
 	read_unlock_irq(&f_owner->lock);
 	return pid;
-}
-
-/* The per-unit nodes, /dev/tunN and friends: one char device region, one class. */
-static dev_t tuntap_rs_devt;
-static unsigned int tuntap_rs_minors;
-static struct cdev tuntap_rs_cdev;
-
-static char *tuntap_rs_devnode(const struct device *dev, umode_t *mode)
-{
-	if (mode)
-		*mode = 0600;
-	return NULL;
-}
-
-static const struct class tuntap_rs_class = {
-	.name = "tuntap_rs",
-	.devnode = tuntap_rs_devnode,
-};
-
-int tuntap_rs_region_create(const char *name, unsigned int minors,
-			    const struct file_operations *fops)
-{
-	int err = alloc_chrdev_region(&tuntap_rs_devt, 0, minors, name);
-
-	if (err)
-		return err;
-	tuntap_rs_minors = minors;
-	err = class_register(&tuntap_rs_class);
-	if (err)
-		goto unregister_region;
-	cdev_init(&tuntap_rs_cdev, fops);
-	tuntap_rs_cdev.owner = fops->owner;
-	err = cdev_add(&tuntap_rs_cdev, tuntap_rs_devt, minors);
-	if (err)
-		goto unregister_class;
-	return 0;
-
-unregister_class:
-	class_unregister(&tuntap_rs_class);
-unregister_region:
-	unregister_chrdev_region(tuntap_rs_devt, minors);
-	return err;
-}
-
-void tuntap_rs_region_destroy(void)
-{
-	cdev_del(&tuntap_rs_cdev);
-	class_unregister(&tuntap_rs_class);
-	unregister_chrdev_region(tuntap_rs_devt, tuntap_rs_minors);
-}
-
-int tuntap_rs_node_create(unsigned int minor, const char *name)
-{
-	struct device *dev = device_create(&tuntap_rs_class, NULL,
-					   MKDEV(MAJOR(tuntap_rs_devt), minor), NULL, "%s", name);
-
-	return PTR_ERR_OR_ZERO(dev);
-}
-
-void tuntap_rs_node_destroy(unsigned int minor)
-{
-	device_destroy(&tuntap_rs_class, MKDEV(MAJOR(tuntap_rs_devt), minor));
 }

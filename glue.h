@@ -18,17 +18,9 @@ struct inode;
 struct iov_iter;
 struct file_operations;
 struct kiocb;
-
-/* Reported by ethtool as the driver version. */
-#define TUNTAP_RS_VERSION "0.1"
-
-/* What ethtool reports about a unit, filled in by Rust. */
-struct tuntap_rs_ethtool {
-	bool link;
-	u32 speed;
-	u8 duplex;
-	const char *bus_info;
-};
+struct ethtool_drvinfo;
+struct ethtool_link_ksettings;
+struct ethtool_stats;
 
 /* A unit's state for rtnetlink (IFLA_BSDTUN_* in <net/if_tun.h>). */
 struct tuntap_rs_link_info {
@@ -42,11 +34,14 @@ struct tuntap_rs_link_info {
 
 /* Implemented in Rust (netdev.rs). */
 void tuntap_rs_link_info(struct net_device *dev, struct tuntap_rs_link_info *out);
-void tuntap_rs_ethtool_query(struct net_device *dev, struct tuntap_rs_ethtool *out);
-unsigned int tuntap_rs_ethtool_nstats(void);
-const char *tuntap_rs_ethtool_stat_name(unsigned int i);
-void tuntap_rs_ethtool_stats(struct net_device *dev, u64 *data, unsigned int n);
-bool tuntap_rs_ndo_vnet_offloads(struct net_device *dev);
+void tuntap_rs_ethtool_get_drvinfo(struct net_device *dev, struct ethtool_drvinfo *info);
+u32 tuntap_rs_ethtool_get_link(struct net_device *dev);
+int tuntap_rs_ethtool_get_link_ksettings(struct net_device *dev,
+					 struct ethtool_link_ksettings *cmd);
+int tuntap_rs_ethtool_get_sset_count(struct net_device *dev, int sset);
+void tuntap_rs_ethtool_get_strings(struct net_device *dev, u32 sset, u8 *data);
+void tuntap_rs_ethtool_get_stats(struct net_device *dev, struct ethtool_stats *stats, u64 *data);
+u64 tuntap_rs_ndo_fix_features(struct net_device *dev, u64 features);
 int tuntap_rs_ndo_open(struct net_device *dev);
 int tuntap_rs_ndo_stop(struct net_device *dev);
 int tuntap_rs_ndo_start_xmit(struct sk_buff *skb, struct net_device *dev);
@@ -65,7 +60,7 @@ enum {
 };
 
 /* rtnetlink link kinds. */
-int tuntap_rs_link_register(unsigned int kind);
+int tuntap_rs_link_register(unsigned int kind, const char *name);
 void tuntap_rs_link_unregister(unsigned int kind);
 
 /* struct net_device. */
@@ -74,14 +69,15 @@ void tuntap_rs_netdev_free(struct net_device *dev);
 const void *tuntap_rs_netdev_unit(struct net_device *dev);
 void tuntap_rs_netdev_setup_l3(struct net_device *dev, unsigned short type, unsigned int flags,
 			       unsigned int mtu, unsigned int min_mtu, unsigned int max_mtu,
-			       unsigned int tx_queue_len);
+			       unsigned int tx_queue_len, u64 features);
 void tuntap_rs_netdev_setup_eth(struct net_device *dev, unsigned int max_mtu,
-				unsigned int tx_queue_len);
+				unsigned int tx_queue_len, u64 features);
 void tuntap_rs_netdev_mac(struct net_device *dev, u8 *buf);
 void tuntap_rs_netdev_update_features(struct net_device *dev);
 int tuntap_rs_netdev_register(struct net_device *dev, const void *unit);
 void tuntap_rs_netdev_unregister(struct net_device *dev);
-bool tuntap_rs_netdev_try_hold(struct net_device *dev);
+bool tuntap_rs_netdev_registered(struct net_device *dev);
+void tuntap_rs_netdev_hold(struct net_device *dev);
 void tuntap_rs_netdev_put(struct net_device *dev);
 void tuntap_rs_netdev_set_name(struct net_device *dev, const char *name);
 void tuntap_rs_netdev_name_locked(struct net_device *dev, char *buf);
@@ -101,20 +97,16 @@ void tuntap_rs_netdev_wake_queue(struct net_device *dev);
 bool tuntap_rs_netdev_queue_stopped(struct net_device *dev);
 
 /* Statistics. */
-enum tuntap_rs_counter {
-	TUNTAP_RS_RX_DROPPED,
-	TUNTAP_RS_TX_DROPPED,
-	TUNTAP_RS_RX_ERRORS,
-	TUNTAP_RS_TX_ERRORS,
-};
 void tuntap_rs_stats_rx(struct net_device *dev, unsigned int len);
 void tuntap_rs_stats_tx(struct net_device *dev, unsigned int len);
-void tuntap_rs_stats_inc(struct net_device *dev, enum tuntap_rs_counter counter);
+void tuntap_rs_stats_rx_dropped(struct net_device *dev);
+void tuntap_rs_stats_tx_dropped(struct net_device *dev);
+void tuntap_rs_stats_rx_errors(struct net_device *dev);
+void tuntap_rs_stats_tx_errors(struct net_device *dev);
 
 /* Network namespaces, RTNL and privileges. */
 struct net *tuntap_rs_current_net(void);
 void tuntap_rs_put_net(struct net *net);
-bool tuntap_rs_net_admin_capable(struct net *net);
 void tuntap_rs_rtnl_lock(void);
 void tuntap_rs_rtnl_unlock(void);
 
@@ -124,27 +116,18 @@ int tuntap_rs_skb_put_from_iter(struct sk_buff *skb, struct iov_iter *from, unsi
 void tuntap_rs_skb_rx(struct sk_buff *skb, struct net_device *dev, __be16 protocol);
 void tuntap_rs_skb_rx_eth(struct sk_buff *skb, struct net_device *dev);
 int tuntap_rs_skb_orphan(struct sk_buff *skb);
-int tuntap_rs_skb_vnet_hdr_from(const struct sk_buff *skb, void *hdr);
-int tuntap_rs_skb_vnet_hdr_to(struct sk_buff *skb, const void *hdr);
+int tuntap_rs_skb_vnet_hdr_from(const struct sk_buff *skb, void *hdr, bool little_endian,
+				bool has_data_valid);
+int tuntap_rs_skb_vnet_hdr_to(struct sk_buff *skb, const void *hdr, bool little_endian,
+			      int network);
 unsigned int tuntap_rs_skb_len(const struct sk_buff *skb);
 __be16 tuntap_rs_skb_protocol(const struct sk_buff *skb);
-int tuntap_rs_skb_copy_bits(const struct sk_buff *skb, int offset, void *to, int len);
 int tuntap_rs_skb_push(struct sk_buff *skb, const void *data, unsigned int len);
-int tuntap_rs_skb_copy_to_iter(const struct sk_buff *skb, struct iov_iter *to, unsigned int len);
 struct sk_buff *tuntap_rs_skb_next(const struct sk_buff *skb);
 void tuntap_rs_skb_set_next(struct sk_buff *skb, struct sk_buff *next);
-void tuntap_rs_skb_consume(struct sk_buff *skb);
-void tuntap_rs_skb_drop(struct sk_buff *skb);
 
-/* Files and per-unit char device nodes. */
-struct file *tuntap_rs_kiocb_file(struct kiocb *iocb);
+/* Files. */
 bool tuntap_rs_kiocb_nowait(struct kiocb *iocb);
-unsigned int tuntap_rs_inode_minor(struct inode *inode);
 int tuntap_rs_f_getown(struct file *file);
-int tuntap_rs_region_create(const char *name, unsigned int minors,
-			    const struct file_operations *fops);
-void tuntap_rs_region_destroy(void);
-int tuntap_rs_node_create(unsigned int minor, const char *name);
-void tuntap_rs_node_destroy(unsigned int minor);
 
 #endif /* TUNTAP_RS_GLUE_H */

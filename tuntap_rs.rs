@@ -35,7 +35,6 @@ mod clone;
 mod driver;
 mod netdev;
 mod node;
-mod sys;
 mod uapi;
 mod unit;
 
@@ -74,7 +73,7 @@ module! {
 
 /// The rtnetlink link kinds `bsdtun`, `bsdtap` and `bsdvmnet`, in [`Kind::ALL`] order. Every
 /// unit's interface is one of their links, so unregistering them (module unload) destroys every
-/// unit, in every network namespace; the registry is emptied after that.
+/// unit, in every network namespace; the registry and its node region go after that.
 struct Links {
     _kinds: netdev::LinkKinds,
     _registry: clone::RegistryGuard,
@@ -84,22 +83,19 @@ struct Links {
 ///
 /// Fields drop in declaration order, which is the unload order: first the cloning nodes (no
 /// new units by cloning), then the link kinds (every unit, its node and interface), then the
-/// per-unit node region. No file is open at unload: each one pins the module.
+/// registry with the per-unit node region. No file is open at unload: each one pins the module.
 struct TunTap {
     /// `/dev/tun`, `/dev/tap`, `/dev/vmnet`, in [`Kind::ALL`] order.
     _clone_nodes: KVec<Pin<KBox<cdev::Registration<unit::Unit>>>>,
     _links: Links,
-    /// The char device region of `/dev/tunN`, `/dev/tapN`, `/dev/vmnetN`.
-    _region: cdev::Region<unit::Unit>,
 }
 
 impl kernel::Module for TunTap {
     fn init(_module: &'static ThisModule) -> Result<Self> {
-        let registry = clone::RegistryGuard::init();
+        let registry = clone::RegistryGuard::init()?;
         unit::set_debug(module_parameters::debug.value());
-        let region = cdev::Region::register(c"tuntap_rs", clone::MINORS)?;
         let links = Links {
-            _kinds: netdev::LinkKinds::register(Kind::ALL.len() as u32)?,
+            _kinds: netdev::LinkKinds::register(&Kind::ALL.map(|kind| kind.driver().link_kind))?,
             _registry: registry,
         };
         let mut nodes = KVec::with_capacity(Kind::ALL.len(), GFP_KERNEL)?;
@@ -112,7 +108,6 @@ impl kernel::Module for TunTap {
         Ok(TunTap {
             _clone_nodes: nodes,
             _links: links,
-            _region: region,
         })
     }
 }

@@ -31,6 +31,7 @@ use crate::{
     driver::Kind, //
     module_parameters,
     netdev::{
+        features,
         iff,
         EthtoolLink,
         LinkInfo,
@@ -100,6 +101,7 @@ const TUN_SETUP: Setup = Setup {
     min_mtu: 68,
     max_mtu: TUNMRU as u32,
     tx_queue_len: TX_QUEUE_LEN,
+    features: 0,
 };
 
 /// How a tap or vmnet interface looks to the stack: `ether_setup()`'s Ethernet (broadcast,
@@ -112,7 +114,13 @@ const TAP_SETUP: Setup = Setup {
     min_mtu: 0,
     max_mtu: (TAPMRU - ETH_HLEN) as u32,
     tx_queue_len: TX_QUEUE_LEN,
+    features: features::SG | features::FRAGLIST | VNET_OFFLOADS,
 };
+
+/// The offloads a virtio-net header can describe (checksum, TCP and UDP segmentation): a tap
+/// offers them only while its reader has the header on (`TAPSVNETHDR`).
+const VNET_OFFLOADS: u64 =
+    features::HW_CSUM | features::TSO | features::TSO6 | features::TSO_ECN | features::GSO_UDP_L4;
 
 /// How a new unit of `kind` looks to the stack.
 pub(crate) fn setup(kind: Kind) -> &'static Setup {
@@ -494,8 +502,12 @@ impl NetUnit for Unit {
         Unit::transmit(self, dev, skb)
     }
 
-    fn vnet_offloads(&self) -> bool {
-        self.io.lock().vnet_hdr != 0
+    fn fix_features(&self, features: u64) -> u64 {
+        if self.io.lock().vnet_hdr != 0 {
+            features
+        } else {
+            features & !VNET_OFFLOADS
+        }
     }
 
     /// FreeBSD's tap media: 1000baseT full duplex, active while open.

@@ -1,28 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The C side: declarations of `glue.c` (see `glue.h`) and of the Rust functions it calls.
+//! The C side of the network layer: declarations of `glue.c` (see `glue.h`) and the
+//! structures both sides share.
 //!
-//! Only the thin layers, [`crate::cdev`] and [`crate::netdev`], use this module; everything
-//! else goes through their safe wrappers.
+//! Private to [`crate::netdev`]: everything else goes through its safe wrappers. (The
+//! char-device layer declares its two glue helpers itself, in `cdev.rs`.)
 
 use kernel::{
     bindings,
     prelude::*, //
 };
-
-/// `enum tuntap_rs_counter`: the error and drop counters of a net_device.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Counter {
-    /// `rx_dropped`: a frame written by userspace that the interface did not take.
-    RxDropped = 0,
-    /// `tx_dropped`: a packet the stack sent that no reader will get.
-    TxDropped = 1,
-    /// `rx_errors`: a frame written by userspace that was malformed.
-    RxErrors = 2,
-    /// `tx_errors`: a packet that could not be queued for the reader.
-    TxErrors = 3,
-}
 
 /// `struct tuntap_rs_link_info`: a unit's state for rtnetlink (`IFLA_BSDTUN_*`).
 #[repr(C)]
@@ -44,27 +31,11 @@ pub(crate) struct LinkInfo {
 // The C glue asserts the same sizes of its side (`glue.c`): a drifted field breaks the build
 // on one side or the other instead of reading garbage.
 const _: () = assert!(core::mem::size_of::<LinkInfo>() == 16);
-const _: () = assert!(core::mem::size_of::<EthtoolInfo>() == 8 + 2 * core::mem::size_of::<usize>());
-const _: () = assert!(Counter::TxErrors as u32 == 3);
-
-/// `struct tuntap_rs_ethtool`: what ethtool reports about a unit.
-#[repr(C)]
-pub(crate) struct EthtoolInfo {
-    /// "Link detected".
-    pub(crate) link: bool,
-    /// Link speed in Mb/s.
-    pub(crate) speed: u32,
-    /// `DUPLEX_*`.
-    pub(crate) duplex: u8,
-    /// `bus-info`: a static C string.
-    pub(crate) bus_info: *const c_char,
-}
-
 // Some kernel structures reach Rust as bindgen's zero-sized placeholders; we only pass pointers
 // to them, as the kernel's own `bindings` crate does.
 #[expect(improper_ctypes)]
 extern "C" {
-    pub(crate) fn tuntap_rs_link_register(kind: c_uint) -> c_int;
+    pub(crate) fn tuntap_rs_link_register(kind: c_uint, name: *const c_char) -> c_int;
     pub(crate) fn tuntap_rs_extack_msg(extack: *mut bindings::netlink_ext_ack, msg: *const c_char);
     pub(crate) fn tuntap_rs_link_unregister(kind: c_uint);
     pub(crate) fn tuntap_rs_netdev_alloc(
@@ -81,11 +52,13 @@ extern "C" {
         min_mtu: c_uint,
         max_mtu: c_uint,
         tx_queue_len: c_uint,
+        features: u64,
     );
     pub(crate) fn tuntap_rs_netdev_setup_eth(
         dev: *mut bindings::net_device,
         max_mtu: c_uint,
         tx_queue_len: c_uint,
+        features: u64,
     );
     pub(crate) fn tuntap_rs_netdev_mac(dev: *mut bindings::net_device, buf: *mut u8);
     pub(crate) fn tuntap_rs_netdev_update_features(dev: *mut bindings::net_device);
@@ -94,7 +67,8 @@ extern "C" {
         unit: *const c_void,
     ) -> c_int;
     pub(crate) fn tuntap_rs_netdev_unregister(dev: *mut bindings::net_device);
-    pub(crate) fn tuntap_rs_netdev_try_hold(dev: *mut bindings::net_device) -> bool;
+    pub(crate) fn tuntap_rs_netdev_registered(dev: *mut bindings::net_device) -> bool;
+    pub(crate) fn tuntap_rs_netdev_hold(dev: *mut bindings::net_device);
     pub(crate) fn tuntap_rs_netdev_put(dev: *mut bindings::net_device);
     pub(crate) fn tuntap_rs_netdev_set_name(dev: *mut bindings::net_device, name: *const c_char);
     pub(crate) fn tuntap_rs_netdev_name_locked(dev: *mut bindings::net_device, buf: *mut c_char);
@@ -121,11 +95,13 @@ extern "C" {
 
     pub(crate) fn tuntap_rs_stats_rx(dev: *mut bindings::net_device, len: c_uint);
     pub(crate) fn tuntap_rs_stats_tx(dev: *mut bindings::net_device, len: c_uint);
-    pub(crate) fn tuntap_rs_stats_inc(dev: *mut bindings::net_device, counter: Counter);
+    pub(crate) fn tuntap_rs_stats_rx_dropped(dev: *mut bindings::net_device);
+    pub(crate) fn tuntap_rs_stats_tx_dropped(dev: *mut bindings::net_device);
+    pub(crate) fn tuntap_rs_stats_rx_errors(dev: *mut bindings::net_device);
+    pub(crate) fn tuntap_rs_stats_tx_errors(dev: *mut bindings::net_device);
 
     pub(crate) fn tuntap_rs_current_net() -> *mut bindings::net;
     pub(crate) fn tuntap_rs_put_net(net: *mut bindings::net);
-    pub(crate) fn tuntap_rs_net_admin_capable(net: *mut bindings::net) -> bool;
     pub(crate) fn tuntap_rs_rtnl_lock();
     pub(crate) fn tuntap_rs_rtnl_unlock();
 
@@ -148,44 +124,23 @@ extern "C" {
     pub(crate) fn tuntap_rs_skb_vnet_hdr_from(
         skb: *const bindings::sk_buff,
         hdr: *mut c_void,
+        little_endian: bool,
+        has_data_valid: bool,
     ) -> c_int;
     pub(crate) fn tuntap_rs_skb_vnet_hdr_to(
         skb: *mut bindings::sk_buff,
         hdr: *const c_void,
+        little_endian: bool,
+        network: c_int,
     ) -> c_int;
     pub(crate) fn tuntap_rs_skb_len(skb: *const bindings::sk_buff) -> c_uint;
     pub(crate) fn tuntap_rs_skb_protocol(skb: *const bindings::sk_buff) -> u16;
-    pub(crate) fn tuntap_rs_skb_copy_bits(
-        skb: *const bindings::sk_buff,
-        offset: c_int,
-        to: *mut c_void,
-        len: c_int,
-    ) -> c_int;
     pub(crate) fn tuntap_rs_skb_push(
         skb: *mut bindings::sk_buff,
         data: *const c_void,
         len: c_uint,
     ) -> c_int;
-    pub(crate) fn tuntap_rs_skb_copy_to_iter(
-        skb: *const bindings::sk_buff,
-        to: *mut bindings::iov_iter,
-        len: c_uint,
-    ) -> c_int;
     pub(crate) fn tuntap_rs_skb_next(skb: *const bindings::sk_buff) -> *mut bindings::sk_buff;
     pub(crate) fn tuntap_rs_skb_set_next(skb: *mut bindings::sk_buff, next: *mut bindings::sk_buff);
-    pub(crate) fn tuntap_rs_skb_consume(skb: *mut bindings::sk_buff);
-    pub(crate) fn tuntap_rs_skb_drop(skb: *mut bindings::sk_buff);
 
-    pub(crate) fn tuntap_rs_kiocb_file(iocb: *mut bindings::kiocb) -> *mut bindings::file;
-    pub(crate) fn tuntap_rs_kiocb_nowait(iocb: *mut bindings::kiocb) -> bool;
-    pub(crate) fn tuntap_rs_inode_minor(inode: *mut bindings::inode) -> c_uint;
-    pub(crate) fn tuntap_rs_f_getown(file: *mut bindings::file) -> c_int;
-    pub(crate) fn tuntap_rs_region_create(
-        name: *const c_char,
-        minors: c_uint,
-        fops: *const bindings::file_operations,
-    ) -> c_int;
-    pub(crate) fn tuntap_rs_region_destroy();
-    pub(crate) fn tuntap_rs_node_create(minor: c_uint, name: *const c_char) -> c_int;
-    pub(crate) fn tuntap_rs_node_destroy(minor: c_uint);
 }

@@ -49,16 +49,16 @@ arch=$(uname -m)
 # dkms.conf agrees with the module.
 name=$(sed -n 's/^PACKAGE_NAME="\(.*\)"$/\1/p' "$top/dkms.conf")
 ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$top/dkms.conf")
-gluever=$(sed -n 's/^#define TUNTAP_RS_VERSION "\(.*\)"$/\1/p' "$top/glue.h")
+modver=$(sed -n 's/^pub(crate) const VERSION: &CStr = c"\(.*\)";$/\1/p' "$top/driver.rs")
 if [ "$name" = tuntap_rs ] && grep -q '^BUILT_MODULE_NAME\[0\]="tuntap_rs"$' "$top/dkms.conf"; then
 	ok "dkms.conf: PACKAGE_NAME and BUILT_MODULE_NAME are tuntap_rs"
 else
 	not_ok "dkms.conf: PACKAGE_NAME ('$name') and BUILT_MODULE_NAME are tuntap_rs"
 fi
-if [ -n "$ver" ] && [ "$ver" = "$gluever" ]; then
-	ok "dkms.conf: PACKAGE_VERSION $ver is glue.h's TUNTAP_RS_VERSION"
+if [ -n "$ver" ] && [ "$ver" = "$modver" ]; then
+	ok "dkms.conf: PACKAGE_VERSION $ver is driver.rs's VERSION"
 else
-	not_ok "dkms.conf: PACKAGE_VERSION '$ver' is not glue.h's TUNTAP_RS_VERSION '$gluever'"
+	not_ok "dkms.conf: PACKAGE_VERSION '$ver' is not driver.rs's VERSION '$modver'"
 	ver=${ver:-0}
 fi
 

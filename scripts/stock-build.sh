@@ -236,6 +236,8 @@ else
 	mkdir -p "$dir"
 	# Only the module's own sources: kbuild keeps one build per directory.
 	cp "$src"/Kbuild "$src"/*.rs "$src"/glue.c "$src"/glue.h "$dir/"
+	mkdir -p "$dir/netdev"
+	cp "$src"/netdev/*.rs "$dir/netdev/"
 	mkdir -p "$dir/include/net"
 	cp "$src"/include/net/tuntap_rs_link.h "$dir/include/net/"
 fi
