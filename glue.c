@@ -2,7 +2,6 @@
 /*
  * tuntap_rs C glue: see glue.h. Each function is a thin wrapper; all decisions are in Rust.
  */
-#include <linux/capability.h>
 #include <linux/etherdevice.h>
 #include <linux/ethtool.h>
 #include <linux/fs.h>

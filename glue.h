@@ -2,8 +2,10 @@
 /*
  * tuntap_rs C glue: one-line wrappers around kernel inline functions, macros and structure
  * fields that Rust cannot reach through 7.3's `kernel::bindings` (which has no netdevice API),
- * plus the net_device_ops table, whose callbacks go straight to Rust. No decisions are made
- * here; every function is declared in Rust in `sys.rs`.
+ * plus the ops tables, whose callbacks go straight to Rust. No decisions are made here: every
+ * value that chooses comes from Rust. The functions are declared in Rust in `netdev/sys.rs`
+ * (the network layer's) and `cdev.rs` (the two file helpers); what is left here and why:
+ * Documentation/tuntap_rs.rst, "Architecture".
  */
 #ifndef TUNTAP_RS_GLUE_H
 #define TUNTAP_RS_GLUE_H

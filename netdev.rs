@@ -174,25 +174,6 @@ impl VirtioNetHdr {
     /// `VIRTIO_NET_HDR_F_NEEDS_CSUM`: the checksum at `csum_start + csum_offset` is partial.
     pub(crate) const NEEDS_CSUM: u8 = 1;
 
-    /// A header with these fields, in host byte order.
-    pub(crate) const fn new(
-        flags: u8,
-        gso_type: u8,
-        hdr_len: u16,
-        gso_size: u16,
-        csum_start: u16,
-        csum_offset: u16,
-    ) -> Self {
-        VirtioNetHdr {
-            flags,
-            gso_type,
-            hdr_len: hdr_len.to_le(),
-            gso_size: gso_size.to_le(),
-            csum_start: csum_start.to_le(),
-            csum_offset: csum_offset.to_le(),
-        }
-    }
-
     /// Length of the headers before the payload (Ethernet, IP, TCP/UDP).
     pub(crate) const fn hdr_len(&self) -> u16 {
         u16::from_le(self.hdr_len)

@@ -508,18 +508,26 @@ static struct in6_addr v6(int net, int host)
 	return a;
 }
 
+/* A tun's IPv4 10.SUBNET.NET.1 peer 10.SUBNET.NET.2, then up. */
+__attribute__((unused))
+static int tun_v4_up(const char *name, int net)
+{
+	if (ip("addr add 10.%d.%d.1 peer 10.%d.%d.2 dev %s", SUBNET, net, SUBNET, net, name))
+		return -1;
+	return ip("link set %s up", name);
+}
+
 /*
  * A tun, IPv4 only: IPv6 off (no stray packets in the queue), 10.SUBNET.NET.1 peer
  * 10.SUBNET.NET.2, up. Returns 0 on success.
  */
+
 __attribute__((unused))
 static int tun_up4(const char *name, int net)
 {
 	if (no_ipv6(name))
 		return -1;
-	if (ip("addr add 10.%d.%d.1 peer 10.%d.%d.2 dev %s", SUBNET, net, SUBNET, net, name))
-		return -1;
-	return ip("link set %s up", name);
+	return tun_v4_up(name, net);
 }
 
 /* A tun: IPv6 fdSUBNET:NET::1/64 (no DAD), IPv4 10.SUBNET.NET.1 peer 10.SUBNET.NET.2, up. */
@@ -528,9 +536,7 @@ static int tun_up46(const char *name, int net)
 {
 	if (ip("-6 addr add fd%d:%x::1/64 dev %s nodad", SUBNET, net, name))
 		return -1;
-	if (ip("addr add 10.%d.%d.1 peer 10.%d.%d.2 dev %s", SUBNET, net, SUBNET, net, name))
-		return -1;
-	return ip("link set %s up", name);
+	return tun_v4_up(name, net);
 }
 
 /*
