@@ -8,6 +8,7 @@ use super::{
     framing::{
         frame_l3,
         protocol_of,
+        vnet_bytes,
         vnet_hdr_fits, //
     },
     Loss,
@@ -21,8 +22,7 @@ use crate::netdev::{
     Skb,
     VirtioNetHdr,
     ETH_HLEN,
-    ETH_P_IP,
-    VNET_HDR_LEN, //
+    ETH_P_IP, //
 };
 use kernel::{
     fs::File,
@@ -32,10 +32,7 @@ use kernel::{
     },
     prelude::*,
     sync::poll::PollTable,
-    transmute::{
-        AsBytes,
-        FromBytes, //
-    },
+    transmute::FromBytes,
 };
 
 impl Unit {
@@ -66,7 +63,7 @@ impl Unit {
                 // Not open (FreeBSD: EHOSTDOWN, or junked by `tunstart_l2`).
                 Err(Loss::TxClosed)
             } else if l3 {
-                frame_l3(&mut skb, io.ifhead, io.lmode)
+                frame_l3(&mut skb, io.ifhead, io.lmode, io.vnet_hdr)
             } else {
                 Ok(())
             };
@@ -116,7 +113,9 @@ impl Unit {
                 if let Some(skb) = io.queue.pop() {
                     let restart =
                         io.queue.len() < self.queue_limit() && self.netdev.queue_stopped();
-                    break (skb, io.vnet_hdr, restart);
+                    // A tun's packet got its virtio-net header when it was queued.
+                    let vnet = if self.is_l2() { io.vnet_hdr } else { 0 };
+                    break (skb, vnet, restart);
                 }
                 if nonblock {
                     return Err(EAGAIN);
@@ -146,9 +145,7 @@ impl Unit {
         if vnet > 0 {
             // The frame's checksum and segmentation state, then the frame.
             let hdr = skb.vnet_hdr().inspect_err(|_| self.lose(Loss::TxVnetHdr))?;
-            let mut padded = [0u8; 12];
-            padded[..VNET_HDR_LEN].copy_from_slice(hdr.as_bytes());
-            if dst.copy_to_iter(&padded[..vnet]) != vnet {
+            if dst.copy_to_iter(&vnet_bytes(&hdr)[..vnet]) != vnet {
                 self.lose(Loss::TxCopy);
                 return Err(EFAULT);
             }
@@ -176,7 +173,7 @@ impl Unit {
         if self.is_l2() {
             self.write_l2(&dev, src, len, vnet)
         } else {
-            self.write_l3(&dev, src, len, ifhead)
+            self.write_l3(&dev, src, len, ifhead, vnet)
         }
     }
 
@@ -213,7 +210,7 @@ impl Unit {
             // The kernel checks the header against the frame: never trusted as is. The frame
             // starts with its Ethernet header, as Linux's tap sets it up.
             let network = (frame_len >= ETH_HLEN).then_some(ETH_HLEN);
-            skb.set_vnet_hdr(&hdr, network).map_err(|_| {
+            skb.set_vnet_hdr(&hdr, network, None).map_err(|_| {
                 self.lose(Loss::RxVnetHdr);
                 EINVAL
             })?;
@@ -260,16 +257,18 @@ impl Unit {
         Ok(hdr)
     }
 
-    /// A packet for a tun (FreeBSD `tunwrite_l3`), after a 4-byte address family if `ifhead`.
+    /// A packet for a tun (FreeBSD `tunwrite_l3`), after a 4-byte address family if `ifhead`
+    /// and a `vnet`-byte virtio-net header if one is on.
     fn write_l3(
         &self,
         dev: &Live<'_>,
         src: &mut IovIterSource<'_>,
         len: usize,
         ifhead: bool,
+        vnet: usize,
     ) -> Result<usize> {
         let header = if ifhead { 4 } else { 0 };
-        if len > TUNMRU + header {
+        if len > TUNMRU + header + vnet {
             self.lose(Loss::RxOversize);
             return Err(EIO);
         }
@@ -290,11 +289,34 @@ impl Unit {
         } else {
             ETH_P_IP
         };
-        let payload = len - header;
-        let skb = self
+        let hdr = if vnet > 0 {
+            Some(
+                self.read_vnet_hdr(src, len - header, vnet)
+                    .inspect_err(|&e| {
+                        self.lose(if e == EFAULT {
+                            Loss::RxCopy
+                        } else {
+                            Loss::RxVnetHdr
+                        });
+                    })?,
+            )
+        } else {
+            None
+        };
+        let payload = len - header - vnet;
+        let mut skb = self
             .netdev
             .skb_from_iter(src, payload)
             .inspect_err(|_| self.lose(Loss::RxCopy))?;
+        if let Some(hdr) = hdr {
+            // The kernel checks the header against the packet, which starts with its network
+            // header: never trusted as is.
+            skb.set_vnet_hdr(&hdr, Some(0), Some(protocol))
+                .map_err(|_| {
+                    self.lose(Loss::RxVnetHdr);
+                    EINVAL
+                })?;
+        }
         dev.count_rx(payload);
         self.netdev.receive(skb, protocol);
         Ok(len)

@@ -1,16 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! BSD framing of a tun's packets for its reader: the `TUNSIFHEAD` address family or the
-//! `TUNSLMODE` destination before each packet, and the checks of a written virtio-net header.
+//! `TUNSLMODE` destination before each packet, then its virtio-net header, and the checks of a
+//! written virtio-net header.
 //! Pure functions but for the two that work on an `Skb`.
 
 use super::stats::Loss;
 use crate::{
     netdev::{
         Skb,
-        VirtioNetHdr, //
+        VirtioNetHdr,
         ETH_P_IP,
         ETH_P_IPV6,
+        VNET_HDR_LEN, //
     },
     uapi::{
         SockaddrIn,
@@ -66,28 +68,63 @@ pub(super) fn sockaddr_in6(addr: [u8; 16]) -> SockaddrIn6 {
 }
 
 /// Frames a packet for a tun's reader: the address family (`TUNSIFHEAD`) or the destination
-/// address (`TUNSLMODE`) before it, or nothing.
-pub(super) fn frame_l3(skb: &mut Skb, ifhead: bool, lmode: bool) -> core::result::Result<(), Loss> {
+/// address (`TUNSLMODE`), then the `vnet`-byte virtio-net header if one is on, then the packet.
+pub(super) fn frame_l3(
+    skb: &mut Skb,
+    ifhead: bool,
+    lmode: bool,
+    vnet: usize,
+) -> core::result::Result<(), Loss> {
     let family = family_of(skb.protocol(), ifhead).ok_or(Loss::TxFamily)?;
-    if lmode && frame_lmode(skb, family).is_err()
-        || ifhead && skb.push(&family.to_be_bytes()).is_err()
-    {
-        return Err(Loss::TxFraming);
+    // All that comes from the packet is read before anything is put in front of it.
+    let hdr = if vnet > 0 {
+        Some(skb.vnet_hdr().map_err(|_| Loss::TxVnetHdr)?)
+    } else {
+        None
+    };
+    let dst = if lmode {
+        Some(destination(skb, family).map_err(|_| Loss::TxFraming)?)
+    } else {
+        None
+    };
+    if let Some(hdr) = hdr {
+        skb.push(&vnet_bytes(&hdr)[..vnet])
+            .map_err(|_| Loss::TxFraming)?;
     }
-    Ok(())
+    let prefix = match &dst {
+        Some(Destination::V4(sa)) => sa.as_bytes(),
+        Some(Destination::V6(sa)) => sa.as_bytes(),
+        None if ifhead => &family.to_be_bytes()[..],
+        None => return Ok(()),
+    };
+    skb.push(prefix).map_err(|_| Loss::TxFraming)
 }
 
-/// Prepends the destination as a Linux `sockaddr_in`/`sockaddr_in6` (`TUNSLMODE`).
-fn frame_lmode(skb: &mut Skb, family: u32) -> Result {
+/// A `TUNSLMODE` destination.
+enum Destination {
+    V4(SockaddrIn),
+    V6(SockaddrIn6),
+}
+
+/// The packet's destination address as a Linux `sockaddr_in`/`sockaddr_in6` (`TUNSLMODE`).
+fn destination(skb: &Skb, family: u32) -> Result<Destination> {
     if family == AF_INET {
         let mut addr = [0u8; 4];
         skb.copy_bits(16, &mut addr)?;
-        skb.push(sockaddr_in(addr).as_bytes())
+        Ok(Destination::V4(sockaddr_in(addr)))
     } else {
         let mut addr = [0u8; 16];
         skb.copy_bits(24, &mut addr)?;
-        skb.push(sockaddr_in6(addr).as_bytes())
+        Ok(Destination::V6(sockaddr_in6(addr)))
     }
+}
+
+/// A virtio-net header as the file carries it: the 10 bytes, then the 12-byte form's
+/// `num_buffers` (0); a `vnet`-byte header is the first `vnet` bytes.
+pub(super) fn vnet_bytes(hdr: &VirtioNetHdr) -> [u8; 12] {
+    let mut bytes = [0u8; 12];
+    bytes[..VNET_HDR_LEN].copy_from_slice(hdr.as_bytes());
+    bytes
 }
 
 /// Whether the virtio-net header `hdr` describes headers that lie within a frame of
@@ -104,7 +141,6 @@ pub(super) fn vnet_hdr_fits(hdr: &VirtioNetHdr, frame_len: usize) -> bool {
 #[kunit_tests(tuntap_rs_framing)]
 mod tests {
     use super::*;
-    use crate::netdev::VNET_HDR_LEN;
     use kernel::transmute::FromBytes;
 
     #[test]

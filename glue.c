@@ -484,14 +484,17 @@ int tuntap_rs_skb_vnet_hdr_from(const struct sk_buff *skb, void *hdr, bool littl
 	return virtio_net_hdr_from_skb(skb, hdr, little_endian, has_data_valid, vlan_hlen);
 }
 
-/* virtio_net_hdr_to_skb() on a packet whose link header starts at its data and whose network
- * header starts `network` bytes in (-1: not known). */
+/* virtio_net_hdr_to_skb() on a packet whose link header starts at its data, whose network
+ * header starts `network` bytes in (-1: not known) and whose protocol is `protocol` (0: not
+ * known). */
 int tuntap_rs_skb_vnet_hdr_to(struct sk_buff *skb, const void *hdr, bool little_endian,
-			      int network)
+			      int network, __be16 protocol)
 {
 	skb_reset_mac_header(skb);
 	if (network >= 0)
 		skb_set_network_header(skb, network);
+	if (protocol)
+		skb->protocol = protocol;
 	return virtio_net_hdr_to_skb(skb, hdr, little_endian);
 }
 

@@ -7,6 +7,7 @@ use super::{
     cdev,
     current_pid,
     iff,
+    Offload,
     Unit,
     UserPtr,
     UserSlice, //
@@ -75,9 +76,14 @@ mod cmd {
     /// `<net/if_tap.h>`: FreeBSD's `_IOWINT('V', 0)`, the flags passed by value; on Linux
     /// `_IOC(_IOC_NONE, 'V', 0, sizeof(int))`: no direction bits, size 4 at bit 16, type at 8.
     pub(super) const VMIO_SIOCSIFFLAGS: u32 = (4 << 16) | ((b'V' as u32) << 8);
-    /// virtio-net header length (FreeBSD 15's tap): 0, 10 or 12.
+    /// virtio-net header length (FreeBSD 15's tap; every unit here): 0, 10 or 12. Also
+    /// `TUNSVNETHDR`/`TUNGVNETHDR` in `<net/if_tun.h>`.
     pub(super) const TAPSVNETHDR: u32 = _IOW::<i32>(b't' as u32, 91);
     pub(super) const TAPGVNETHDR: u32 = _IOR::<i32>(b't' as u32, 94);
+    /// The offloads the reader takes with its virtio-net header (ours; Linux's
+    /// `TUNSETOFFLOAD` in BSD form).
+    pub(super) const TUNSOFFLOAD: u32 = _IOW::<i32>(b't' as u32, 100);
+    pub(super) const TUNGOFFLOAD: u32 = _IOR::<i32>(b't' as u32, 100);
     /// Get and set the remote MAC address (tap and vmnet).
     pub(super) const SIOCGIFADDR: u32 = kernel::bindings::SIOCGIFADDR;
     pub(super) const SIOCSIFADDR: u32 = kernel::bindings::SIOCSIFADDR;
@@ -132,27 +138,10 @@ impl Unit {
         }
     }
 
-    /// tap and vmnet ioctls: VMware's flags, the remote MAC address, virtio-net headers.
+    /// tap and vmnet ioctls: VMware's flags, the remote MAC address.
     /// `value` is the raw argument, for the one ioctl that takes it by value.
     fn ioctl_l2(&self, cmd: u32, arg: Arg, value: usize) -> Result<isize> {
         match cmd {
-            cmd::TAPSVNETHDR => {
-                let len = match arg.int()? {
-                    0 => 0,
-                    10 => 10,
-                    12 => 12,
-                    _ => return Err(EINVAL),
-                };
-                let _ctl = self.ctl.lock();
-                let rtnl = self.rtnl()?;
-                self.io.lock().vnet_hdr = len;
-                self.netdev.update_features(&rtnl);
-                Ok(0)
-            }
-            cmd::TAPGVNETHDR => {
-                let len = self.io.lock().vnet_hdr;
-                arg.put_int(len as i32)
-            }
             cmd::VMIO_SIOCSIFFLAGS => {
                 // The flags are the argument itself (FreeBSD's value-argument ioctl).
                 // The bits it may change; the others stay as the user set them.
@@ -216,6 +205,35 @@ impl Unit {
     /// The ioctls of every unit.
     fn ioctl_common(&self, file: &File, cmd: u32, arg: Arg, compat: bool) -> Result<isize> {
         match cmd {
+            cmd::TAPSVNETHDR => {
+                let len = match arg.int()? {
+                    0 => 0,
+                    10 => 10,
+                    12 => 12,
+                    _ => return Err(EINVAL),
+                };
+                let _ctl = self.ctl.lock();
+                let rtnl = self.rtnl()?;
+                self.io.lock().vnet_hdr = len;
+                self.netdev.update_features(&rtnl);
+                Ok(0)
+            }
+            cmd::TUNSOFFLOAD => {
+                let offload = Offload::from_user(arg.int()?)?;
+                let _ctl = self.ctl.lock();
+                let rtnl = self.rtnl()?;
+                self.io.lock().offload = offload;
+                self.netdev.update_features(&rtnl);
+                Ok(0)
+            }
+            cmd::TUNGOFFLOAD => {
+                let offload = self.io.lock().offload;
+                arg.put_int(offload.bits() as i32)
+            }
+            cmd::TAPGVNETHDR => {
+                let len = self.io.lock().vnet_hdr;
+                arg.put_int(len as i32)
+            }
             cmd::TUNSTRANSIENT => {
                 let on = arg.int()? != 0;
                 self.io.lock().transient = on;
@@ -249,7 +267,10 @@ impl Unit {
             cmd::FIONREAD => {
                 let next = {
                     let io = self.io.lock();
-                    io.queue.peek_len().map_or(0, |len| len + io.vnet_hdr)
+                    // A tun's packets carry their virtio-net header already; a tap's frames get
+                    // it as they are read.
+                    let vnet = if self.is_l2() { io.vnet_hdr } else { 0 };
+                    io.queue.peek_len().map_or(0, |len| len + vnet)
                 };
                 arg.put_int(i32::try_from(next).unwrap_or(i32::MAX))
             }

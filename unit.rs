@@ -101,7 +101,7 @@ const TUN_SETUP: Setup = Setup {
     min_mtu: 68,
     max_mtu: TUNMRU as u32,
     tx_queue_len: TX_QUEUE_LEN,
-    features: 0,
+    features: features::SG | features::FRAGLIST | VNET_OFFLOADS,
 };
 
 /// How a tap or vmnet interface looks to the stack: `ether_setup()`'s Ethernet (broadcast,
@@ -117,10 +117,82 @@ const TAP_SETUP: Setup = Setup {
     features: features::SG | features::FRAGLIST | VNET_OFFLOADS,
 };
 
-/// The offloads a virtio-net header can describe (checksum, TCP and UDP segmentation): a tap
-/// offers them only while its reader has the header on (`TAPSVNETHDR`).
+/// The offloads a virtio-net header can describe (checksum, TCP and UDP segmentation): a unit
+/// offers them only while its reader has the header on (`TAPSVNETHDR`), and only those the
+/// reader said it takes (`TUNSOFFLOAD`).
 const VNET_OFFLOADS: u64 =
     features::HW_CSUM | features::TSO | features::TSO6 | features::TSO_ECN | features::GSO_UDP_L4;
+
+/// What a reader takes in its packets (`TUNSOFFLOAD`'s argument, `TUNOFFLOAD_*` of
+/// `<net/if_tun.h>`, Linux's `TUN_F_*` values), as Linux's `TUNSETOFFLOAD` reads it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Offload(u32);
+
+impl Offload {
+    /// Partial checksums (`NEEDS_CSUM`); every other offload needs it.
+    pub(crate) const CSUM: u32 = 0x01;
+    /// TCPv4 segmentation.
+    pub(crate) const TSO4: u32 = 0x02;
+    /// TCPv6 segmentation.
+    pub(crate) const TSO6: u32 = 0x04;
+    /// TCP segmentation with ECN.
+    pub(crate) const TSO_ECN: u32 = 0x08;
+    /// UDP segmentation, IPv4.
+    pub(crate) const USO4: u32 = 0x20;
+    /// UDP segmentation, IPv6 (Linux's stack offers USO for both or neither).
+    pub(crate) const USO6: u32 = 0x40;
+
+    /// The bits `TUNSOFFLOAD` accepts.
+    const ALL: u32 = Self::CSUM | Self::TSO4 | Self::TSO6 | Self::TSO_ECN | Self::USO4 | Self::USO6;
+
+    /// A unit's offloads before any `TUNSOFFLOAD`: a tap or vmnet takes them all with its
+    /// virtio-net header (FreeBSD 15's tap, and ours before the switch existed); a tun none,
+    /// so a program that never asks gets plain packets.
+    pub(crate) fn default_for(kind: Kind) -> Offload {
+        match kind.driver().link {
+            LinkLayer::Ethernet => Offload(Self::ALL),
+            LinkLayer::Ip => Offload(0),
+        }
+    }
+
+    /// `TUNSOFFLOAD`'s argument: `EINVAL` for a bit it does not know, as Linux's
+    /// `TUNSETOFFLOAD` (a program can probe for offloads a later version adds).
+    pub(crate) fn from_user(bits: i32) -> Result<Offload> {
+        let bits = u32::try_from(bits).map_err(|_| EINVAL)?;
+        if bits & !Self::ALL != 0 {
+            return Err(EINVAL);
+        }
+        Ok(Offload(bits))
+    }
+
+    /// The bits, as `TUNGOFFLOAD` reports them.
+    pub(crate) fn bits(self) -> u32 {
+        self.0
+    }
+
+    /// The device features these offloads allow, as Linux's tun maps them: nothing without
+    /// `CSUM`; TSO4/TSO6 each, with TSO_ECN only beside one of them; USO for both families.
+    pub(crate) fn features(self) -> u64 {
+        let b = self.0;
+        if b & Self::CSUM == 0 {
+            return 0;
+        }
+        let mut f = features::HW_CSUM;
+        if b & Self::TSO4 != 0 {
+            f |= features::TSO;
+        }
+        if b & Self::TSO6 != 0 {
+            f |= features::TSO6;
+        }
+        if b & (Self::TSO4 | Self::TSO6) != 0 && b & Self::TSO_ECN != 0 {
+            f |= features::TSO_ECN;
+        }
+        if b & Self::USO4 != 0 && b & Self::USO6 != 0 {
+            f |= features::GSO_UDP_L4;
+        }
+        f
+    }
+}
 
 /// How a new unit of `kind` looks to the stack.
 pub(crate) fn setup(kind: Kind) -> &'static Setup {
@@ -183,8 +255,11 @@ struct Io {
     /// The remote side's Ethernet address (tap, vmnet): the interface's own address at open,
     /// then whatever `SIOCSIFADDR` on the file sets. FreeBSD keeps it for VMware.
     remote_mac: [u8; 6],
-    /// `TAPSVNETHDR`: bytes of virtio-net header before each frame (0, 10 or 12).
+    /// `TAPSVNETHDR`: bytes of virtio-net header before each packet (0, 10 or 12).
     vnet_hdr: usize,
+    /// `TUNSOFFLOAD`: what the reader takes while `vnet_hdr` is on. Each close goes back to
+    /// the kind's default ([`Offload::default_for`]).
+    offload: Offload,
     /// Readers blocked in `read`, waiting on `readable`.
     sleepers: u32,
     /// The unit has been polled: pollers may be waiting on `readable` at any time from now on.
@@ -248,6 +323,7 @@ impl Unit {
                         pid: 0,
                         remote_mac: [0; 6],
                         vnet_hdr: 0,
+                        offload: Offload::default_for(*kind),
                         sleepers: 0,
                         polled: false,
                     },
@@ -364,6 +440,7 @@ impl Unit {
             // Every close forgets the virtio-net header (FreeBSD `tunclose`), and with it the
             // offloads.
             let had_vnet_hdr = core::mem::take(&mut io.vnet_hdr) != 0;
+            io.offload = Offload::default_for(self.kind);
             (io.take_queue(), io.transient, had_vnet_hdr)
         };
         // Freed outside the spinlock.
@@ -464,9 +541,7 @@ impl Unit {
             self.number,
             mode
         );
-        if self.is_l2() {
-            seq_print!(m, "tuntap-vnet-hdr:\t{}\n", vnet_hdr);
-        }
+        seq_print!(m, "tuntap-vnet-hdr:\t{}\n", vnet_hdr);
         seq_print!(
             m,
             "tuntap-owner-pid:\t{}\ntuntap-transient:\t{}\ntuntap-queued:\t{}\ntuntap-dying:\t{}\n",
@@ -502,12 +577,18 @@ impl NetUnit for Unit {
         Unit::transmit(self, dev, skb)
     }
 
+    /// The virtio-net offloads only while the reader has the header on, and of those only the
+    /// ones it takes; everything else as the stack asks.
     fn fix_features(&self, features: u64) -> u64 {
-        if self.io.lock().vnet_hdr != 0 {
-            features
-        } else {
-            features & !VNET_OFFLOADS
-        }
+        let allowed = {
+            let io = self.io.lock();
+            if io.vnet_hdr != 0 {
+                io.offload.features()
+            } else {
+                0
+            }
+        };
+        features & !(VNET_OFFLOADS & !allowed)
     }
 
     /// FreeBSD's tap media: 1000baseT full duplex, active while open.

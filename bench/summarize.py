@@ -43,6 +43,9 @@ def parse(console):
             row["ns"] = float(re.search(r"([\d.]+) ns/call", rest)[1])
             row["work"] = "floor " + driver
             row["driver"] = "-"
+        elif work in ("bulk", "bulkudp"):
+            row["mbps"] = float(re.search(r"([\d.]+) MB/s", rest)[1])
+            row["delivered"] = int(re.search(r"delivered (\d+)", rest)[1])
         elif work == "create":
             row["create_us"] = float(re.search(r"([\d.]+) us/unit create", rest)[1])
             row["destroy_us"] = float(re.search(r"([\d.]+) us/unit destroy", rest)[1])
@@ -113,7 +116,7 @@ def table(rows, have_insn):
 
     metrics = []
     for (work, size, driver) in groups:
-        if work == "create":
+        if work in ("create", "bulk", "bulkudp"):
             continue
         if work in ("inject", "egress", "pair"):
             metrics.append((work, size, driver, "pps", "packets/s", True))
@@ -161,6 +164,35 @@ def table(rows, have_insn):
                     out.append(f"  {driver:<6}{size:>5} B: sent {tot['sent']}, delivered "
                                f"{tot['delivered']}, refused {tot['refused']}, tx_dropped "
                                f"{tot['tx_dropped']}")
+    bulk = [r for r in rows if r["work"] in ("bulk", "bulkudp")]
+    if bulk:
+        out.append("")
+        out.append("W5 bulk: a stream from one namespace to another through two units and a "
+                   "relay (one thread each way);")
+        out.append("bytes delivered to the receiving socket per guest instruction (all CPUs), "
+                   "packets crossing the files, medians")
+        out.append(f"{'workload':<9}{'driver':<11}{'MB/s':>8}{'delivered':>11}{'packets':>9}"
+                   + (f"{'bytes/insn':>11}{'x ours':>8}{'x linux':>9}" if have_insn else ""))
+        drivers = ("ours", "linux", "ours_off", "linux_off")
+        for work in ("bulk", "bulkudp"):
+            sel = {d: [r for r in bulk if r["work"] == work and r["driver"] == d] for d in drivers}
+            bpi = {d: med([r["delivered"] / r["windows"][0][0] for r in rs])
+                   for d, rs in sel.items() if rs and have_insn}
+            for d, rs in sel.items():
+                if not rs:
+                    continue
+                line = (f"{work:<9}{d:<11}{med([r['mbps'] for r in rs]):>8.1f}"
+                        f"{med([r['delivered'] for r in rs]):>11.0f}"
+                        f"{med([r['n'] for r in rs]):>9.0f}")
+                if d in bpi:
+                    # ours_off against ours (target >= 5), ours against Linux's tun alike
+                    # (ours_off against linux_off: target >= 1).
+                    x_ours = f"{bpi[d] / bpi['ours']:.2f}" if d == "ours_off" and "ours" in bpi else ""
+                    twin = d.replace("ours", "linux")
+                    x_linux = (f"{bpi[d] / bpi[twin]:.2f}"
+                               if d.startswith("ours") and twin in bpi else "")
+                    line += f"{bpi[d]:>11.3f}{x_ours:>8}{x_linux:>9}"
+                out.append(line)
     created = [r for r in rows if r["work"] == "create"]
     if created:
         out.append("")
@@ -216,7 +248,11 @@ def profiles(rows, name, out_path):
             for r in rs:
                 for pc, count in r["windows"][0][1]:
                     per_sym[name(pc)] += count / r["n"] / len(rs)
-            if key[0] == "create":
+            if key[0] in ("bulk", "bulkudp"):
+                total = med([r["windows"][0][0] for r in rs])
+                what = (f"{key[1]} B {key[2]}: {total:.0f} insn per transfer "
+                        f"(profile per packet crossing the files)")
+            elif key[0] == "create":
                 total = med([r["create_insn"] for r in rs])
                 what = f"{key[1]} units {key[2]}: {total:.0f} insn/unit created"
             else:

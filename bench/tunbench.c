@@ -9,6 +9,8 @@
  *   tunbench egress  ours|linux SIZE COUNT  sendmmsg() to the peer, one reader drains (W2)
  *   tunbench pair    ours|linux SIZE COUNT  W1 on two units, one thread per vCPU (W4)
  *   tunbench create  ours|linux UNITS       create UNITS units, then destroy them
+ *   tunbench bulk    DRIVER tcp|udp BYTES   W5: a stream through two units and a relay
+ *                    (DRIVER: ours, linux, ours_off, linux_off: _off with offloads)
  *   tunbench floor   SIZE COUNT             write(/dev/null) and read(/dev/zero)
  *
  * Both drivers are configured alike: no packet-information header (ours: no TUNSIFHEAD;
@@ -17,6 +19,14 @@
  * run on CPU 0. Each measured loop is wrapped in the insn-window markers (a no-op without the
  * QEMU plugin, bench/insncount.c), so the plugin counts its instructions exactly; every
  * measurement line is one window, in order.
+ *
+ * W5 (bulk) is the VPN shape: unit A in network namespace tbA (10.93.0.1 peer .2), unit B in
+ * tbB (10.93.0.2 peer .1), both opened by this program, which relays packets between them with
+ * one thread each way (read one, write the other, as they are). A TCP stream of BYTES (tcp), or
+ * UDP-GSO sends of 40 datagrams of 1 400 bytes (udp), goes from a thread in tbA to a thread in
+ * tbB. With offloads (_off): ours TUNSVNETHDR 10 and TUNSOFFLOAD, Linux's tun IFF_VNET_HDR and
+ * TUNSETOFFLOAD, both with checksum, TSO4/6 and USO; the relay moves the header with each
+ * packet. The window spans the whole transfer on all CPUs: bytes delivered per instruction.
  */
 #define _GNU_SOURCE
 #include <net/if_tun.h>
@@ -47,6 +57,16 @@
 #define LINUX_TUNSETIFF		_IOW('T', 202, int)
 #define LINUX_IFF_TUN		0x0001
 #define LINUX_IFF_NO_PI		0x1000
+#define LINUX_IFF_VNET_HDR	0x4000
+#define LINUX_TUNSETOFFLOAD	_IOW('T', 208, unsigned int)
+#define LINUX_TUN_F_CSUM	0x01
+#define LINUX_TUN_F_TSO4	0x02
+#define LINUX_TUN_F_TSO6	0x04
+#define LINUX_TUN_F_USO4	0x20
+#define LINUX_TUN_F_USO6	0x40
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT		103
+#endif
 
 #define BATCH	32	/* messages per sendmmsg() in W2 */
 
@@ -455,6 +475,222 @@ static void create(const char *driver, long units)
 	free(fds);
 }
 
+/* ---- W5: bulk through two units and a relay ------------------------------------------ */
+
+#define BULK_PORT	5001
+#define BULK_SEG	1400	/* UDP_SEGMENT's size */
+#define BULK_SEGS	40	/* datagrams per UDP send */
+
+/* A unit of `driver` ("ours", "linux", with "_off": offloads) for W5, in namespace `ns`. */
+static int bulk_unit(const char *driver, const char *ns, int host)
+{
+	const int off = strstr(driver, "_off") != NULL;
+	const int ours = !strncmp(driver, "ours", 4);
+	struct ifreq ifr;
+	char cmd[512];
+	int fd, one = 1;
+
+	memset(&ifr, 0, sizeof(ifr));
+	if (ours) {
+		int hlen = 10, offload = TUNOFFLOAD_CSUM | TUNOFFLOAD_TSO4 | TUNOFFLOAD_TSO6 |
+					 TUNOFFLOAD_USO4 | TUNOFFLOAD_USO6;
+
+		fd = open("/dev/tun", O_RDWR);
+		if (fd < 0 || ioctl(fd, TUNGIFNAME, &ifr) || ioctl(fd, TUNSTRANSIENT, &one))
+			die("/dev/tun");
+		if (off && (ioctl(fd, TUNSVNETHDR, &hlen) || ioctl(fd, TUNSOFFLOAD, &offload)))
+			die("TUNSVNETHDR, TUNSOFFLOAD");
+	} else {
+		unsigned int offload = LINUX_TUN_F_CSUM | LINUX_TUN_F_TSO4 | LINUX_TUN_F_TSO6 |
+				       LINUX_TUN_F_USO4 | LINUX_TUN_F_USO6;
+
+		fd = open("/dev/net/tun", O_RDWR);
+		if (fd < 0)
+			die("open /dev/net/tun");
+		ifr.ifr_flags = LINUX_IFF_TUN | LINUX_IFF_NO_PI | (off ? LINUX_IFF_VNET_HDR : 0);
+		strcpy(ifr.ifr_name, "ltun%d");
+		if (ioctl(fd, LINUX_TUNSETIFF, &ifr))
+			die("TUNSETIFF");
+		if (off && ioctl(fd, LINUX_TUNSETOFFLOAD, offload))
+			die("TUNSETOFFLOAD");
+	}
+	snprintf(cmd, sizeof(cmd),
+		 "ip link set %s netns %s && ip -n %s link set %s mtu 1500 txqueuelen 500 && "
+		 "ip netns exec %s sysctl -qw net.ipv6.conf.%s.disable_ipv6=1 && "
+		 "ip -n %s addr add 10.93.0.%d peer 10.93.0.%d dev %s && ip -n %s link set %s up && "
+		 "ip -n %s link set lo up",
+		 ifr.ifr_name, ns, ns, ifr.ifr_name, ns, ifr.ifr_name, ns, host, 3 - host,
+		 ifr.ifr_name, ns, ifr.ifr_name, ns);
+	if (system(cmd) != 0) {
+		fprintf(stderr, "tunbench: failed: %s\n", cmd);
+		exit(1);
+	}
+	return fd;
+}
+
+/* One direction of the relay: every packet read from `from` written to `to`, as it is. */
+struct relay_arg {
+	int from, to;
+	volatile int stop;
+	long pkts;
+};
+
+static void *relay_thread(void *p)
+{
+	struct relay_arg *a = p;
+	struct pollfd pfd = { .fd = a->from, .events = POLLIN };
+	static __thread uint8_t buf[65536 + 64];
+
+	while (!a->stop) {
+		ssize_t n = read(a->from, buf, sizeof(buf));
+
+		if (n < 0 && errno == EAGAIN) {
+			poll(&pfd, 1, 100);
+			continue;
+		}
+		if (n < 0)
+			die("relay read");
+		if (write(a->to, buf, (size_t)n) != n && errno != EAGAIN)
+			die("relay write");
+		a->pkts++;
+	}
+	return NULL;
+}
+
+/* Enters network namespace `ns` (this thread only). */
+static void enter_ns(const char *ns)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/run/netns/%s", ns);
+	fd = open(path, O_RDONLY);
+	if (fd < 0 || setns(fd, CLONE_NEWNET))
+		die(path);
+	close(fd);
+}
+
+/* The receiving side, in tbB: counts the bytes of one TCP connection, or UDP datagrams. */
+struct sink_arg {
+	int udp;
+	long long want, got;
+	int ready;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+};
+
+static void *sink_thread(void *p)
+{
+	struct sink_arg *a = p;
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(BULK_PORT) };
+	struct timeval tv = { .tv_sec = 2 };
+	static uint8_t buf[65536];
+	int s, c, one = 1;
+	ssize_t n;
+
+	enter_ns("tbB");
+	sin.sin_addr.s_addr = inet_addr("10.93.0.2");
+	s = socket(AF_INET, a->udp ? SOCK_DGRAM : SOCK_STREAM, 0);
+	if (s < 0 || setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(s, (struct sockaddr *)&sin, sizeof(sin)) || (!a->udp && listen(s, 1)))
+		die("sink socket");
+	pthread_mutex_lock(&a->lock);
+	a->ready = 1;
+	pthread_cond_signal(&a->cond);
+	pthread_mutex_unlock(&a->lock);
+	if (a->udp) {
+		/* Until all came or nothing came for 2 s (UDP may lose some). */
+		setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		while (a->got < a->want && (n = recv(s, buf, sizeof(buf), 0)) > 0)
+			a->got += n;
+		close(s);
+		return NULL;
+	}
+	c = accept(s, NULL, NULL);
+	if (c < 0)
+		die("accept");
+	while ((n = recv(c, buf, sizeof(buf), 0)) > 0)
+		a->got += n;
+	close(c);
+	close(s);
+	return NULL;
+}
+
+/* The sending side, in tbA. */
+static void source(int udp, long long bytes)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(BULK_PORT) };
+	static uint8_t buf[BULK_SEG * BULK_SEGS];
+	int s, seg = BULK_SEG;
+	long long sent = 0;
+
+	enter_ns("tbA");
+	sin.sin_addr.s_addr = inet_addr("10.93.0.2");
+	s = socket(AF_INET, udp ? SOCK_DGRAM : SOCK_STREAM, 0);
+	if (s < 0 || (udp && setsockopt(s, SOL_UDP, UDP_SEGMENT, &seg, sizeof(seg))) ||
+	    connect(s, (struct sockaddr *)&sin, sizeof(sin)))
+		die("source socket");
+	while (sent < bytes) {
+		size_t len = sizeof(buf);
+		ssize_t n;
+
+		if ((long long)len > bytes - sent)
+			len = (size_t)(bytes - sent);
+		n = send(s, buf, len, 0);
+		if (n < 0 && errno == ENOBUFS)
+			continue;
+		if (n < 0)
+			die("send");
+		sent += n;
+	}
+	close(s);
+}
+
+static void bulk(const char *driver, const char *mode, long long bytes)
+{
+	struct sink_arg sink = { .udp = !strcmp(mode, "udp"), .want = bytes,
+				 .lock = PTHREAD_MUTEX_INITIALIZER,
+				 .cond = PTHREAD_COND_INITIALIZER };
+	struct relay_arg ab = { 0 }, ba = { 0 };
+	pthread_t th_ab, th_ba, th_sink;
+	uint64_t t0, t1;
+	int a, b;
+
+	if (system("ip netns del tbA 2>/dev/null; ip netns del tbB 2>/dev/null; "
+		   "ip netns add tbA && ip netns add tbB") != 0)
+		die("ip netns add");
+	a = bulk_unit(driver, "tbA", 1);
+	b = bulk_unit(driver, "tbB", 2);
+	ab = (struct relay_arg){ .from = a, .to = b };
+	ba = (struct relay_arg){ .from = b, .to = a };
+	if (fcntl(a, F_SETFL, O_NONBLOCK) || fcntl(b, F_SETFL, O_NONBLOCK))
+		die("O_NONBLOCK");
+	if (pthread_create(&th_ab, NULL, relay_thread, &ab) ||
+	    pthread_create(&th_ba, NULL, relay_thread, &ba) ||
+	    pthread_create(&th_sink, NULL, sink_thread, &sink))
+		die("pthread_create");
+	pthread_mutex_lock(&sink.lock);
+	while (!sink.ready)
+		pthread_cond_wait(&sink.cond, &sink.lock);
+	pthread_mutex_unlock(&sink.lock);
+	win_start();
+	t0 = now_ns();
+	source(sink.udp, bytes);
+	pthread_join(th_sink, NULL);
+	t1 = now_ns();
+	win_stop();
+	ab.stop = ba.stop = 1;
+	pthread_join(th_ab, NULL);
+	pthread_join(th_ba, NULL);
+	printf("%-7s %-9s %5lld B  n=%ld  %8.1f MB/s  delivered %lld  A->B %ld  B->A %ld\n",
+	       sink.udp ? "bulkudp" : "bulk", driver, bytes, ab.pkts + ba.pkts,
+	       sink.got / ((t1 - t0) / 1e9) / 1e6, sink.got, ab.pkts, ba.pkts);
+	close(a);
+	close(b);
+	if (system("ip netns del tbA; ip netns del tbB") != 0)
+		die("ip netns del");
+}
+
 /* The floor: the same sizes through write(/dev/null) and read(/dev/zero). */
 static void floor_(size_t size, long count)
 {
@@ -487,7 +723,8 @@ static void floor_(size_t size, long count)
 static int usage(void)
 {
 	fprintf(stderr, "usage: tunbench rtt|rttpoll|inject|egress|pair ours|linux SIZE COUNT\n"
-			"       tunbench create ours|linux UNITS | tunbench floor SIZE COUNT\n");
+			"       tunbench create ours|linux UNITS | tunbench floor SIZE COUNT\n"
+			"       tunbench bulk ours|linux|ours_off|linux_off tcp|udp BYTES\n");
 	return 2;
 }
 
@@ -503,6 +740,10 @@ int main(int argc, char **argv)
 		pin(0);
 	if (argc == 4 && !strcmp(work, "floor")) {
 		floor_(strtoul(argv[2], NULL, 0), strtol(argv[3], NULL, 0));
+		return 0;
+	}
+	if (argc == 5 && !strcmp(work, "bulk")) {
+		bulk(driver, argv[3], strtoll(argv[4], NULL, 0));
 		return 0;
 	}
 	if (strcmp(driver, "ours") && strcmp(driver, "linux"))

@@ -3,7 +3,7 @@
  * tunvpn: a tiny VPN, the way BSD tunnel programs are built: a tun(4) (or tap(4)) unit on one
  * side, a UDP socket on the other, and a poll(2) loop carrying packets between them.
  *
- *	tunvpn [-t] [-c count] -l local-addr:port -r remote-addr:port [device]
+ *	tunvpn [-o] [-t] [-c count] -l local-addr:port -r remote-addr:port [device]
  *
  * Opens device, by default /dev/tun (with -t, /dev/tap), which clones a new unit, and prints
  * the interface's name on stdout, alone on a line, so that a script can configure it:
@@ -28,6 +28,14 @@
  * or larger packets travel as IP fragments.
  *
  * Options:
+ *	-o	offloads (tuntap_rs): the unit hands the program a 10-byte virtio-net header
+ *		(TUNSVNETHDR) before each packet, after the family, and takes the offloads
+ *		the header describes (TUNSOFFLOAD: checksum, TCP and UDP segmentation). A TCP
+ *		stream through the interface then crosses the file in packets of up to 64 KiB
+ *		instead of one per MTU, and so does the wire: each travels as one datagram,
+ *		fragmented by IP on the way. A real VPN would split them into MTU-sized
+ *		segments before encrypting (as wireguard-go does); the far end, which must
+ *		use -o too, writes them back whole. See Documentation/porting.rst.
  *	-t	Ethernet: /dev/tap instead of /dev/tun.
  *	-c count
  *		exit after forwarding count packets (both directions together).
@@ -68,8 +76,11 @@
 #define INFTIM	(-1)		/* FreeBSD's <poll.h> has it, glibc's does not. */
 #endif
 
-/* The largest thing a unit reads: a TUNMRU packet and its family, or a TAPMRU frame. */
-static u_char buf[TUNMRU + 4];
+/*
+ * The largest thing a unit reads: a TUNMRU packet, its family and a virtio-net header, or a
+ * TAPMRU frame and its header.
+ */
+static u_char buf[TUNMRU + 4 + 12];
 
 static volatile sig_atomic_t done;
 
@@ -77,7 +88,7 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: tunvpn [-t] [-c count] -l local-addr:port -r remote-addr:port [device]\n");
+	    "usage: tunvpn [-o] [-t] [-c count] -l local-addr:port -r remote-addr:port [device]\n");
 	exit(1);
 }
 
@@ -160,10 +171,12 @@ main(int argc, char *argv[])
 	unsigned long out = 0, in = 0;
 	long count = 0;
 	ssize_t n;
-	int ch, fd, s, tap = 0, on = 1;
+	int ch, fd, s, tap = 0, on = 1, offload = 0, hlen = 10;
+	int offloads = TUNOFFLOAD_CSUM | TUNOFFLOAD_TSO4 | TUNOFFLOAD_TSO6 | TUNOFFLOAD_USO4 |
+	    TUNOFFLOAD_USO6;
 	char *end;
 
-	while ((ch = getopt(argc, argv, "c:l:r:t")) != -1) {
+	while ((ch = getopt(argc, argv, "c:l:or:t")) != -1) {
 		switch (ch) {
 		case 'c':
 			errno = 0;
@@ -173,6 +186,9 @@ main(int argc, char *argv[])
 			break;
 		case 'l':
 			local = optarg;
+			break;
+		case 'o':
+			offload = 1;
 			break;
 		case 'r':
 			remote = optarg;
@@ -206,6 +222,10 @@ main(int argc, char *argv[])
 	/* tun: the family before each packet, so that IPv6 travels too and the far end knows. */
 	if (!tap && ioctl(fd, TUNSIFHEAD, &on) == -1)
 		err(1, "TUNSIFHEAD");
+	/* Offloads: the header first, then what the program takes in it. */
+	if (offload && (ioctl(fd, TUNSVNETHDR, &hlen) == -1 ||
+	    ioctl(fd, TUNSOFFLOAD, &offloads) == -1))
+		err(1, "offloads (TUNSVNETHDR, TUNSOFFLOAD)");
 	printf("%s\n", ifr.ifr_name);
 
 	/* No SA_RESTART: a signal ends poll() with EINTR and the loop sees `done`. */

@@ -89,12 +89,19 @@ impl Skb {
     }
 
     /// Applies a little-endian virtio-net header to the packet (checksum offload and
-    /// segmentation), whose network header starts `network` bytes in, if it has one.
+    /// segmentation), whose network header starts `network` bytes in, if it has one, and
+    /// whose EtherType is `protocol`, if known (a tun's packet has no link header to say).
     /// `EINVAL` for a header the kernel does not accept.
-    pub(crate) fn set_vnet_hdr(&mut self, hdr: &VirtioNetHdr, network: Option<usize>) -> Result {
+    pub(crate) fn set_vnet_hdr(
+        &mut self,
+        hdr: &VirtioNetHdr,
+        network: Option<usize>,
+        protocol: Option<u16>,
+    ) -> Result {
         let network = network
             .map_or(Ok(-1), c_int::try_from)
             .map_err(|_| EINVAL)?;
+        let protocol = protocol.map_or(0, u16::to_be);
         // SAFETY: We own the skb; `hdr` is a `struct virtio_net_hdr`; `network`, if not -1,
         // lies within the packet (the caller's word, checked by the kernel's offsets anyway).
         to_result(unsafe {
@@ -103,6 +110,7 @@ impl Skb {
                 (&raw const *hdr).cast(),
                 true,
                 network,
+                protocol,
             )
         })
     }

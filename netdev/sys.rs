@@ -132,6 +132,7 @@ extern "C" {
         hdr: *const c_void,
         little_endian: bool,
         network: c_int,
+        protocol: u16,
     ) -> c_int;
     pub(crate) fn tuntap_rs_skb_len(skb: *const bindings::sk_buff) -> c_uint;
     pub(crate) fn tuntap_rs_skb_protocol(skb: *const bindings::sk_buff) -> u16;

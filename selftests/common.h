@@ -862,6 +862,18 @@ static int send_udp4(in_addr_t dst, uint16_t port, const void *data, size_t len)
 	return ret;
 }
 
+/* Receives one datagram, waiting up to `ms` for it; its length, or -errno (-ETIMEDOUT). */
+__attribute__((unused))
+static ssize_t recv_wait(int s, void *buf, size_t len, int ms)
+{
+	ssize_t n;
+
+	if (!wait_readable(s, ms))
+		return -ETIMEDOUT;
+	n = recv(s, buf, len, MSG_DONTWAIT);
+	return n < 0 ? -errno : n;
+}
+
 /* A UDP socket bound to the wildcard address of `family` and `port`; the fd or -errno. */
 __attribute__((unused))
 static int udp_listen(int family, uint16_t port)

@@ -66,6 +66,23 @@ static uint64_t csum_pseudo6(const struct in6_addr *src, const struct in6_addr *
 	return sum + len + nxt;
 }
 
+/*
+ * What a checksum field holds for a partial checksum (NEEDS_CSUM, CHECKSUM_PARTIAL): the folded
+ * pseudo-header sum, not complemented, in network byte order.
+ */
+__attribute__((unused))
+static uint16_t csum_partial_pseudo4(in_addr_t src, in_addr_t dst, uint8_t proto, size_t len)
+{
+	return (uint16_t)~csum_fold(csum_pseudo4(src, dst, proto, len));
+}
+
+__attribute__((unused))
+static uint16_t csum_partial_pseudo6(const struct in6_addr *src, const struct in6_addr *dst,
+				     size_t len, uint8_t nxt)
+{
+	return (uint16_t)~csum_fold(csum_pseudo6(src, dst, len, nxt));
+}
+
 /* Recomputes the IPv4 header checksum (over ihl * 4 bytes, which buf must hold). */
 __attribute__((unused))
 static void ip4_recsum(void *buf)

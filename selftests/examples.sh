@@ -12,7 +12,7 @@
 # with "# " diagnostics) and exits non-zero if a test failed.
 cd "$(dirname "$0")" || exit 1
 examples=$(cd ../examples 2>/dev/null && pwd)
-ntests=10
+ntests=11
 
 echo "TAP version 13"
 echo "1..$ntests"
@@ -306,7 +306,8 @@ if ! tunnel_underlay "$ns1" "$ns2" >"$tmp/underlay" 2>&1; then
 	for name in "tunvpn: IPv4 ping through a tun tunnel" \
 		    "tunvpn: IPv6 ping through a tun tunnel" \
 		    "tunvpn -t: IPv4 ping through a tap tunnel" \
-		    "tunvpn: counters on SIGTERM"; do
+		    "tunvpn: counters on SIGTERM" \
+		    "tunvpn -o: a TCP stream through a tun tunnel with offloads"; do
 		not_ok "$name" "two namespaces and a veth" "$tmp/underlay"
 	done
 else
@@ -324,6 +325,37 @@ else
 		tunnel_addr "$ns1" "$if1" 1 ${2:+"$2"} >>"$tmp/vpn.$1" 2>&1 &&
 			tunnel_addr "$ns2" "$if2" 2 ${2:+"$2"} >>"$tmp/vpn.$1" 2>&1 &&
 			vpn_ok=1
+	}
+	# tcp_stream NS_FROM NS_TO ADDR BYTES: BYTES over TCP from NS_FROM to a server on
+	# ADDR:5001 in NS_TO (python3); prints what the server counted, fails unless all came.
+	tcp_stream() {
+		ip netns exec "$2" python3 -c '
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], 5001)); s.listen(1); s.settimeout(60)
+print("listening", flush=True)
+c, _ = s.accept(); c.settimeout(60); n = 0
+while True:
+    b = c.recv(65536)
+    if not b: break
+    n += len(b)
+print(n, flush=True)' "$3" >"$tmp/server" 2>&1 &
+		_srv=$!
+		_i=0
+		until grep -q listening "$tmp/server" || [ "$_i" -ge 100 ]; do
+			sleep 0.1
+			_i=$((_i + 1))
+		done
+		ip netns exec "$1" python3 -c '
+import socket, sys
+c = socket.create_connection((sys.argv[1], 5001), timeout=60)
+c.sendall(bytes(int(sys.argv[2])))
+c.close()' "$3" "$4" || { kill "$_srv" 2>/dev/null; return 1; }
+		wait "$_srv"
+		_got=$(tail -n 1 "$tmp/server")
+		echo "$_got bytes received"
+		[ "$_got" = "$4" ]
 	}
 	# ping NAME ADDR PORT: the TAP line of a ping through the tunnel of PORT.
 	ping_test() {
@@ -347,6 +379,25 @@ else
 
 	vpn 4790 -t
 	ping_test "tunvpn -t: IPv4 ping through a tap tunnel" 10.202.0.2 4790
+	# shellcheck disable=SC2086
+	tunnel_stop $pids
+	pids=""
+
+	# The first tun tunnel's units keep their addresses: out of the way of the next one.
+	ip -n "$ns1" link del "$(head -n 1 "$tmp/vpn1.4789")" 2>/dev/null
+	ip -n "$ns2" link del "$(head -n 1 "$tmp/vpn2.4789")" 2>/dev/null
+	# With offloads (-o): 4 MiB over TCP from ns1 to ns2, counted by the server.
+	name="tunvpn -o: a TCP stream through a tun tunnel with offloads"
+	vpn 4791 -o
+	if [ "$vpn_ok" != 1 ]; then
+		not_ok "$name" "setting up the tunnel" "$tmp/vpn.4791" "$tmp/vpn1.4791.err" \
+			"$tmp/vpn2.4791.err"
+	elif ! tcp_stream "$ns1" "$ns2" 10.201.0.2 4194304 >"$tmp/stream" 2>&1; then
+		not_ok "$name" "4 MiB from $ns1 to 10.201.0.2:5001 in $ns2" "$tmp/stream" \
+			"$tmp/vpn1.4791.err" "$tmp/vpn2.4791.err"
+	else
+		ok "$name # $(cat "$tmp/stream")"
+	fi
 	# shellcheck disable=SC2086
 	tunnel_stop $pids
 	pids=""

@@ -15,13 +15,15 @@
  *   transient and closed, and must be gone; a failed open leaves no interface and no node.
  * - write: one packet (tun) or frame (tap, vmnet) from the far end, written to an up unit with
  *   an address, for a local UDP socket. Errnos: ENOBUFS (the skb), ENOMEM, EFAULT (the copy).
+ * - write_vnet: the same with a 10-byte virtio-net header asking for the UDP checksum (the
+ *   header's path, virtio_net_hdr_to_skb()); the unit has TUNSVNETHDR and TUNSOFFLOAD on.
  * - read: one packet or frame queued by a datagram sent to the far end. EFAULT only: the copy
  *   to user memory is the one fault site, and the packet is queued, so EAGAIN would mean it was
  *   lost.
  * - ioctls: TUNSIFINFO (an MTU change: EFAULT, or ENOMEM/ENOBUFS from the MTU notifiers),
- *   TUNGIFNAME, FIONREAD (EFAULT); tun: TUNSIFMODE, TUNSIFHEAD (EFAULT); tap and vmnet:
- *   TAPSVNETHDR (EFAULT, or ENOMEM/ENOBUFS from the feature update), SIOCSIFADDR on the file
- *   (the remote MAC: EFAULT). Afterwards the setting is the old or the new value, and setting it
+ *   TUNGIFNAME, FIONREAD (EFAULT), TAPSVNETHDR and TUNSOFFLOAD (EFAULT, or ENOMEM/ENOBUFS
+ *   from the feature update); tun: TUNSIFMODE, TUNSIFHEAD (EFAULT); tap and vmnet:
+ *   SIOCSIFADDR on the file (the remote MAC: EFAULT). Afterwards the setting is the old or the new value, and setting it
  *   again without faults works.
  * - link_add: rtnetlink's `ip link add tunN type bsdtun` (bsdtap, bsdvmnet). rtnetlink handles
  *   the request within the sender's sendmsg(), so fail-nth reaches it; the socket is opened and
@@ -79,6 +81,8 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 #include <net/if.h>
+
+#include <linux/virtio_net.h>
 
 #include "kselftest_harness.h"
 /* This program's addresses: 10.86.0.0/16 (common.h's v4()). */
@@ -517,6 +521,7 @@ struct ctx {
 	int net;			/* write, read: the subnet */
 	uint16_t port;			/* write: our UDP port; read: the far end's */
 	size_t len;			/* write: the packet's length */
+	int vnet;			/* write_vnet: the virtio-net header's length */
 	size_t qlen;			/* read: the queued packet's length */
 	unsigned long req;		/* ioctls: the request */
 	union ioarg arg, old, want;	/* its argument; the setting before, and asked for */
@@ -858,16 +863,35 @@ static void payload(char p[PAYLOAD], const char *tag, unsigned int n)
 	snprintf(p, PAYLOAD, "%s %u", tag, n);
 }
 
-/* A packet (tun) or frame (tap, vmnet) from the far end to our port; its length. */
+/*
+ * A packet (tun) or frame (tap, vmnet) from the far end to our port; its length. With a
+ * virtio-net header (write_vnet), the header first, asking for the UDP checksum (NEEDS_CSUM,
+ * the field holding the pseudo-header sum).
+ */
 static size_t build_in(struct ctx *c, uint8_t *buf, const char *tag, unsigned int n)
 {
+	const size_t h = (size_t)c->vnet, l2 = c->variant->l2 ? ETH_HLEN : 0;
+	struct virtio_net_hdr vh = { .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM };
 	char p[PAYLOAD];
+	uint16_t field;
+	size_t len;
 
 	payload(p, tag, n);
 	if (c->variant->l2)
-		return build_udp4_frame(buf, c->self->mac, mac_peer, v4(c->net, 2), v4(c->net, 1),
-					c->port + 1, c->port, p, PAYLOAD);
-	return build_udp4(buf, v4(c->net, 2), v4(c->net, 1), c->port + 1, c->port, p, PAYLOAD);
+		len = build_udp4_frame(buf + h, c->self->mac, mac_peer, v4(c->net, 2),
+				       v4(c->net, 1), c->port + 1, c->port, p, PAYLOAD);
+	else
+		len = build_udp4(buf + h, v4(c->net, 2), v4(c->net, 1), c->port + 1, c->port, p,
+				 PAYLOAD);
+	if (!h)
+		return len;
+	field = csum_partial_pseudo4(v4(c->net, 2), v4(c->net, 1), IPPROTO_UDP, 8 + PAYLOAD);
+	memcpy(buf + h + l2 + 20 + offsetof(struct udphdr, check), &field, 2);
+	vh.csum_start = htole16((uint16_t)(l2 + 20));
+	vh.csum_offset = htole16(offsetof(struct udphdr, check));
+	memset(buf, 0, h);
+	memcpy(buf, &vh, sizeof(vh));
+	return h + len;
 }
 
 /* Is p[0..len) the packet or frame to the far end's port carrying `tag` `n`? */
@@ -948,6 +972,37 @@ TEST_F_TIMEOUT(faults, write, 300)
 	ASSERT_LE(0, self->sock) TH_LOG("bind 0.0.0.0:%u: %s", c.port, strerror(-self->sock));
 	ASSERT_EQ(0, set_nonblock(self->sock));
 	snprintf(name, sizeof(name), "%s write", variant->prefix);
+	sweep(_metadata, &c, &op);
+}
+
+/*
+ * write with a virtio-net header (TUNSVNETHDR 10, the offloads on): the header's path, into
+ * virtio_net_hdr_to_skb(), under faults. Nets 11, 13, 15.
+ */
+TEST_F_TIMEOUT(faults, write_vnet, 300)
+{
+	static const int errs[] = { ENOBUFS, ENOMEM, EFAULT, 0 };
+	char name[40];
+	struct op op = {
+		.name = name, .errs = errs,
+		.prepare = write_prepare, .run = write_run, .check = write_check,
+	};
+	struct ctx c;
+	int ret;
+
+	ctx_init(&c, self, variant);
+	c.net = variant->net + 10;
+	c.port = (uint16_t)(8600 + c.net);
+	c.vnet = 10;
+	ret = clone_unit(self, variant);
+	ASSERT_EQ(0, ret) TH_LOG("cloning a %s unit: %s", variant->prefix, strerror(-ret));
+	ASSERT_EQ(0, set_int(self->fd, TUNSVNETHDR, c.vnet));
+	ASSERT_EQ(0, set_int(self->fd, TUNSOFFLOAD, 0x6f));
+	ASSERT_EQ(0, configure(self, variant, c.net));
+	self->sock = udp_listen(AF_INET, c.port);
+	ASSERT_LE(0, self->sock) TH_LOG("bind 0.0.0.0:%u: %s", c.port, strerror(-self->sock));
+	ASSERT_EQ(0, set_nonblock(self->sock));
+	snprintf(name, sizeof(name), "%s write with a header", variant->prefix);
 	sweep(_metadata, &c, &op);
 }
 
@@ -1153,12 +1208,14 @@ static unsigned long getter_of(unsigned long req)
 		return TUNGIFHEAD;
 	case TAPSVNETHDR:
 		return TAPGVNETHDR;
+	case TUNSOFFLOAD:
+		return TUNGOFFLOAD;
 	default:
 		return 0;
 	}
 }
 
-/* TUNSIFHEAD on and off in turn; TAPSVNETHDR 0, 10, 12 in turn. */
+/* TUNSIFHEAD on and off in turn; TAPSVNETHDR 0, 10, 12 in turn; TUNSOFFLOAD 0, TCP, all. */
 static int setting_prepare(struct ctx *c, unsigned int n)
 {
 	int old = get_int(c->self->fd, getter_of(c->req));
@@ -1169,6 +1226,8 @@ static int setting_prepare(struct ctx *c, unsigned int n)
 	c->old.i = old;
 	if (c->req == TUNSIFHEAD)
 		c->want.i = !old;
+	else if (c->req == TUNSOFFLOAD)
+		c->want.i = old == 0 ? 0x07 : old == 0x07 ? 0x6f : 0;
 	else
 		c->want.i = old == 0 ? 10 : old == 10 ? 12 : 0;
 	c->arg = c->want;
@@ -1281,7 +1340,9 @@ static const struct ioctl_op {
 	{ "TUNSIFMODE", TUNSIFMODE, true, false, errs_copy, sifmode_prepare, sifmode_check },
 	{ "TUNGIFNAME", TUNGIFNAME, true, true, errs_copy, gifname_prepare, gifname_check },
 	{ "TUNSIFHEAD", TUNSIFHEAD, true, false, errs_copy, setting_prepare, setting_check },
-	{ "TAPSVNETHDR", TAPSVNETHDR, false, true, errs_copy_alloc, setting_prepare,
+	{ "TAPSVNETHDR", TAPSVNETHDR, true, true, errs_copy_alloc, setting_prepare,
+	  setting_check },
+	{ "TUNSOFFLOAD", TUNSOFFLOAD, true, true, errs_copy_alloc, setting_prepare,
 	  setting_check },
 	{ "FIONREAD", FIONREAD, true, true, errs_copy, fionread_prepare, fionread_check },
 	{ "SIOCSIFADDR", SIOCSIFADDR, false, true, errs_copy, sifaddr_prepare, sifaddr_check },

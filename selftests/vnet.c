@@ -60,6 +60,7 @@
 /* This program's addresses: 10.82.0.0/16 (common.h's v4()). */
 #define SUBNET		82
 #include "common.h"
+#include "stream.h"
 
 /* How long a test waits for a frame or a datagram that should come (the VM is slow). */
 #define WAIT_MS		2000
@@ -69,13 +70,7 @@
 /* The largest header. */
 #define VNET_MAX	12
 #define PKT_MAX		2048
-/* A frame read with TSO: up to 64 KiB of TCP segment plus headers. */
-#define BIG_MAX		(65536 + 256)
 
-/* The TCP stream: bytes sent, the server's port, how long it may take in all. */
-#define TSO_BYTES	(4LL << 20)
-#define TSO_PORT	8181
-#define TSO_MS		90000
 /* A frame the forwarder reads from the client's tap must reach this size at least. */
 #define TSO_MIN_FRAME	16384
 
@@ -120,14 +115,6 @@ static long long snmp_udp(const char *field)
 
 /* ---- Checksums, IPv4, UDP, TCP ------------------------------------------------------------ */
 
-/*
- * What a sender that leaves the checksum to the device puts in the checksum field: the
- * pseudo-header sum, folded, not complemented (Linux: ~csum_tcpudp_magic()).
- */
-static uint16_t csum_partial_pseudo4(in_addr_t src, in_addr_t dst, uint8_t proto, size_t len)
-{
-	return (uint16_t)~csum_fold(csum_pseudo4(src, dst, proto, len));
-}
 
 /* The correct UDP checksum of IPv4 packet p (20-byte header), its field taken as 0. */
 static uint16_t udp4_full_csum(const uint8_t *p)
@@ -297,16 +284,6 @@ static bool rst_seen(int fd, int hlen, in_addr_t dst, uint16_t dport, int ms)
 	}
 }
 
-/* Receives one datagram, waiting up to `ms` for it; its length, or -errno (-ETIMEDOUT). */
-static ssize_t recv_wait(int s, void *buf, size_t len, int ms)
-{
-	ssize_t n;
-
-	if (!wait_readable(s, ms))
-		return -ETIMEDOUT;
-	n = recv(s, buf, len, MSG_DONTWAIT);
-	return n < 0 ? -errno : n;
-}
 
 /* ---- Passing a file between processes ----------------------------------------------------- */
 
@@ -317,9 +294,7 @@ FIXTURE(vnet) {
 	char name[IFNAMSIZ];		/* its interface name, "tapN" */
 	int hlen;			/* the header length the test enables: 10 or 12 */
 	struct tracked tracked;		/* more files and units the test opened */
-	pid_t pids[2];			/* children holding a network namespace, or 0 */
-	int ctl[2];			/* their control sockets (closing one ends the child) */
-	int tfd[2];			/* the taps they opened in their namespaces, passed back */
+	struct kids kids;		/* the stream's children (stream.h) */
 };
 
 FIXTURE_VARIANT(vnet) {
@@ -345,10 +320,7 @@ FIXTURE_SETUP(vnet)
 	ASSERT_EQ(12, (int)sizeof(struct virtio_net_hdr_mrg_rxbuf));
 	self->hlen = variant->hlen;
 	tracked_init(&self->tracked);
-	for (int i = 0; i < 2; i++) {
-		self->ctl[i] = -1;
-		self->tfd[i] = -1;
-	}
+	kids_init(&self->kids);
 	self->fd = open("/dev/tap", O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, self->fd) TH_LOG("open /dev/tap: %s", strerror(errno));
 	ASSERT_EQ(0, ioctl(self->fd, TAPSTRANSIENT, &one))
@@ -361,33 +333,9 @@ FIXTURE_SETUP(vnet)
 	udev_settle();
 }
 
-/* Closes the taps the children opened (destroying them), then ends the children. */
-static void stop_children(FIXTURE_DATA(vnet) *self)
-{
-	int status;
-
-	for (int i = 0; i < 2; i++) {
-		if (self->tfd[i] >= 0)
-			close(self->tfd[i]);
-		self->tfd[i] = -1;
-	}
-	for (int i = 0; i < 2; i++) {
-		if (self->ctl[i] >= 0)
-			close(self->ctl[i]);
-		self->ctl[i] = -1;
-	}
-	for (int i = 0; i < 2; i++) {
-		if (self->pids[i] > 0) {
-			kill(self->pids[i], SIGKILL);
-			waitpid(self->pids[i], &status, 0);
-		}
-		self->pids[i] = 0;
-	}
-}
-
 FIXTURE_TEARDOWN(vnet)
 {
-	stop_children(self);
+	stop_children(&self->kids);
 	tracked_release(&self->tracked, self->fd, self->name);
 }
 
@@ -429,18 +377,22 @@ TEST_F(vnet, ioctls)
 	EXPECT_EQ(0, get_int(self->fd, TAPGVNETHDR));
 }
 
-/* They are tap (and vmnet) ioctls: a tun refuses them (ENOTTY). */
-TEST_F(vnet, tun_refuses)
+/*
+ * FreeBSD has them on tap only; tuntap_rs takes them on a tun too (TUNSVNETHDR, the same
+ * numbers; selftests/offload.c tests what they do there): the length is the tun's own.
+ */
+TEST_F(vnet, tun_takes_them)
 {
 	char name[IFNAMSIZ];
-	int fd, val = self->hlen;
+	int fd;
 
 	fd = open_unit(&self->tracked, "/dev/tun", true, name);
 	ASSERT_LE(0, fd) TH_LOG("open /dev/tun: %s", strerror(-fd));
-	EXPECT_EQ(-1, ioctl(fd, TAPSVNETHDR, &val));
-	EXPECT_EQ(ENOTTY, errno);
-	EXPECT_EQ(-1, ioctl(fd, TAPGVNETHDR, &val));
-	EXPECT_EQ(ENOTTY, errno);
+	EXPECT_EQ(0, get_int(fd, TAPGVNETHDR));
+	EXPECT_EQ(0, set_int(fd, TAPSVNETHDR, self->hlen));
+	EXPECT_EQ(self->hlen, get_int(fd, TAPGVNETHDR));
+	EXPECT_EQ(0, get_int(self->fd, TAPGVNETHDR)) TH_LOG("the tap's length changed");
+	EXPECT_EQ(-EINVAL, set_int(fd, TAPSVNETHDR, 11));
 	close_unit(&self->tracked, fd);
 }
 
@@ -839,235 +791,6 @@ TEST_F_TIMEOUT(vnet, csum_partial_in, 60)
 
 /* ---- 5. TSO through two taps -------------------------------------------------------------- */
 
-/* What a child reports once its namespace and tap are ready (with the tap's file). */
-struct ns_ready {
-	int err;		/* 0, or the errno of the step that failed */
-	char step[32];		/* that step */
-	char name[IFNAMSIZ];	/* the tap's name in the child's namespace */
-};
-
-/* What a child reports once its side of the stream is done. */
-struct ns_result {
-	int err;
-	char step[32];
-	long long bytes;	/* sent (client) or received (server) */
-	long long bad;		/* received bytes not of the pattern (server) */
-};
-
-static void ns_fail(int *err, char *step, const char *what, int e)
-{
-	if (*err)
-		return;
-	*err = e ? e : EIO;
-	snprintf(step, 32, "%s", what);
-}
-
-/* Byte `off` of the stream. */
-static uint8_t pattern(long long off)
-{
-	return (uint8_t)(off % 251);
-}
-
-/* The client, 10.81.0.1: sends TSO_BYTES to the server, then waits for its close. */
-static void tcp_client(struct ns_result *res)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(TSO_PORT) };
-	struct timeval tv = { .tv_sec = TSO_MS / 1000 };
-	static uint8_t buf[65536];
-	long long sent = 0;
-	ssize_t n;
-	int s;
-
-	sin.sin_addr.s_addr = ip4(10, 81, 0, 2);
-	s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (s < 0) {
-		ns_fail(&res->err, res->step, "socket", errno);
-		return;
-	}
-	if (setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) ||
-	    setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)))
-		ns_fail(&res->err, res->step, "setsockopt", errno);
-	else if (connect(s, (struct sockaddr *)&sin, sizeof(sin)))
-		ns_fail(&res->err, res->step, "connect", errno);
-	while (!res->err && sent < TSO_BYTES) {
-		size_t len = sizeof(buf);
-
-		if ((long long)len > TSO_BYTES - sent)
-			len = (size_t)(TSO_BYTES - sent);
-		for (size_t i = 0; i < len; i++)
-			buf[i] = pattern(sent + (long long)i);
-		n = send(s, buf, len, MSG_NOSIGNAL);
-		if (n <= 0)
-			ns_fail(&res->err, res->step, "send", errno);
-		else
-			sent += n;
-	}
-	res->bytes = sent;
-	if (!res->err && shutdown(s, SHUT_WR))
-		ns_fail(&res->err, res->step, "shutdown", errno);
-	/* Everything is received once the server closes. */
-	while (!res->err && (n = recv(s, buf, sizeof(buf), 0)) != 0) {
-		if (n < 0)
-			ns_fail(&res->err, res->step, "recv (server's close)", errno);
-	}
-	close(s);
-}
-
-/* The server, 10.81.0.2: accepts one connection and counts what comes until its end. */
-static void tcp_server(int ls, struct ns_result *res)
-{
-	struct timeval tv = { .tv_sec = TSO_MS / 1000 };
-	static uint8_t buf[65536];
-	long long got = 0;
-	ssize_t n = 0;
-	int c;
-
-	if (setsockopt(ls, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv))) {
-		ns_fail(&res->err, res->step, "setsockopt", errno);
-		return;
-	}
-	c = accept(ls, NULL, NULL);
-	if (c < 0) {
-		ns_fail(&res->err, res->step, "accept", errno);
-		return;
-	}
-	if (setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)))
-		ns_fail(&res->err, res->step, "setsockopt", errno);
-	while (!res->err && (n = recv(c, buf, sizeof(buf), 0)) > 0) {
-		for (ssize_t i = 0; i < n; i++) {
-			if (buf[i] != pattern(got + i))
-				res->bad++;
-		}
-		got += n;
-	}
-	if (n < 0)
-		ns_fail(&res->err, res->step, "recv", errno);
-	res->bytes = got;
-	close(c);
-}
-
-/*
- * A child: a network namespace of its own with a tap in it (opened there, so created there),
- * header `hlen`, 10.81.0.HOST/24, up; host 2 also listens on TSO_PORT. Host 1, the sender,
- * builds TSO frames of at least 16 segments once its window allows (tcp_min_tso_segs, of its
- * namespace only): otherwise their size follows the pacing rate, low in a slow VM. It sends the tap's file
- * to the parent over `ctl`, waits for a byte, runs its side of the stream, reports, and waits
- * for the parent to close `ctl` (the tap is destroyed by then).
- */
-static void ns_child(int ctl, int host, int hlen)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(TSO_PORT) };
-	struct ns_result res = { 0 };
-	struct ns_ready r = { 0 };
-	int fd = -1, ls = -1, one = 1;
-	struct ifreq ifr;
-	char c;
-
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	memset(&ifr, 0, sizeof(ifr));
-	if (unshare(CLONE_NEWNET))
-		ns_fail(&r.err, r.step, "unshare", errno);
-	else if (set_disable_ipv6("default", "1"))
-		ns_fail(&r.err, r.step, "disable_ipv6", errno);
-	else if (host == 1 && write_file("/proc/sys/net/ipv4/tcp_min_tso_segs", "16"))
-		ns_fail(&r.err, r.step, "tcp_min_tso_segs", errno);
-	else if ((fd = open("/dev/tap", O_RDWR | O_CLOEXEC)) < 0)
-		ns_fail(&r.err, r.step, "open /dev/tap", errno);
-	else if (ioctl(fd, TAPSTRANSIENT, &one))
-		ns_fail(&r.err, r.step, "TAPSTRANSIENT", errno);
-	else if (ioctl(fd, TAPSVNETHDR, &hlen))
-		ns_fail(&r.err, r.step, "TAPSVNETHDR", errno);
-	else if (ioctl(fd, TAPGIFNAME, &ifr))
-		ns_fail(&r.err, r.step, "TAPGIFNAME", errno);
-	if (!r.err) {
-		memcpy(r.name, ifr.ifr_name, IFNAMSIZ);
-		r.name[IFNAMSIZ - 1] = 0;
-		if (no_ipv6(r.name))
-			ns_fail(&r.err, r.step, "no_ipv6", errno);
-		else if (ip("addr add 10.81.0.%d/24 dev %s", host, r.name))
-			ns_fail(&r.err, r.step, "ip addr add", 0);
-		else if (ip("link set %s up", r.name))
-			ns_fail(&r.err, r.step, "ip link set up", 0);
-	}
-	if (!r.err && host == 2) {
-		sin.sin_addr.s_addr = ip4(10, 81, 0, 2);
-		ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (ls < 0)
-			ns_fail(&r.err, r.step, "socket", errno);
-		else if (bind(ls, (struct sockaddr *)&sin, sizeof(sin)))
-			ns_fail(&r.err, r.step, "bind", errno);
-		else if (listen(ls, 1))
-			ns_fail(&r.err, r.step, "listen", errno);
-	}
-	if (send_fd(ctl, r.err ? -1 : fd, &r, sizeof(r)))
-		_exit(1);
-	/* The parent has the file now: its close is the last. */
-	if (fd >= 0)
-		close(fd);
-	if (!r.err && read(ctl, &c, 1) == 1) {
-		if (host == 1)
-			tcp_client(&res);
-		else
-			tcp_server(ls, &res);
-		if (write(ctl, &res, sizeof(res)) != sizeof(res))
-			_exit(1);
-	}
-	while (read(ctl, &c, 1) > 0)
-		;
-	_exit(0);
-}
-
-/* Starts child i (host i + 1) and takes its tap; 0, or the child's errno, or -1. */
-static int start_child(struct __test_metadata *_metadata, FIXTURE_DATA(vnet) *self, int i)
-{
-	struct ns_ready r;
-	int sp[2], fd;
-	ssize_t n;
-	pid_t pid;
-
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp))
-		return -1;
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		/* Nothing of the parent's units: their closes are the parent's. */
-		close(sp[0]);
-		if (self->fd >= 0)
-			close(self->fd);
-		for (int j = 0; j < 2; j++) {
-			if (self->ctl[j] >= 0)
-				close(self->ctl[j]);
-			if (self->tfd[j] >= 0)
-				close(self->tfd[j]);
-		}
-		ns_child(sp[1], i + 1, self->hlen);
-	}
-	close(sp[1]);
-	self->pids[i] = pid;
-	self->ctl[i] = sp[0];
-	memset(&r, 0, sizeof(r));
-	n = recv_fd(sp[0], &fd, &r, sizeof(r), 30000);
-	if (n != sizeof(r)) {
-		TH_LOG("child %d: no report (%zd)", i + 1, n);
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	if (r.err) {
-		TH_LOG("child %d: %s: %s", i + 1, r.step, strerror(r.err));
-		return r.err;
-	}
-	if (fd < 0) {
-		TH_LOG("child %d sent no file", i + 1);
-		return -1;
-	}
-	self->tfd[i] = fd;
-	return 0;
-}
-
 /*
  * Two taps, A (10.81.0.1) and B (10.81.0.2), each in a network namespace of its own, both with
  * the header; the test forwards every frame read from one to the other as is, header included.
@@ -1077,93 +800,29 @@ static int start_child(struct __test_metadata *_metadata, FIXTURE_DATA(vnet) *se
  */
 TEST_F_TIMEOUT(vnet, tso_stream, 120)
 {
-	const int h = self->hlen;
-	static uint8_t buf[VNET_MAX + BIG_MAX];
+	const struct stream st = { .node = "/dev/tap", .family = AF_INET, .hlen = self->hlen,
+				   .offload = -1 };
 	struct ns_result res[2];
-	bool done[2] = { false, false };
-	long long frames[2] = { 0, 0 }, big[2] = { 0, 0 }, werr[2] = { 0, 0 };
-	size_t max_frame[2] = { 0, 0 };
-	struct virtio_net_hdr max_hdr;
-	unsigned long long deadline;
-	int last_errno[2] = { 0, 0 };
+	struct relay_dir dir[2];
 
-	memset(res, 0, sizeof(res));
-	memset(&max_hdr, 0, sizeof(max_hdr));
-	ASSERT_EQ(0, start_child(_metadata, self, 0));
-	ASSERT_EQ(0, start_child(_metadata, self, 1));
-
-	/* The server is listening already. */
-	ASSERT_EQ(1, write(self->ctl[1], "g", 1));
-	ASSERT_EQ(1, write(self->ctl[0], "g", 1));
-	deadline = now_ms() + TSO_MS;
-	while (!(done[0] && done[1]) && ms_left(deadline) > 0) {
-		struct pollfd pfd[4] = {
-			{ .fd = self->tfd[0], .events = POLLIN },
-			{ .fd = self->tfd[1], .events = POLLIN },
-			{ .fd = done[0] ? -1 : self->ctl[0], .events = POLLIN },
-			{ .fd = done[1] ? -1 : self->ctl[1], .events = POLLIN },
-		};
-
-		if (poll(pfd, 4, 200) < 0) {
-			ASSERT_EQ(EINTR, errno);
-		}
-		for (int i = 0; i < 2; i++) {
-			ssize_t n, w;
-
-			if (!(pfd[i].revents & POLLIN))
-				continue;
-			n = read(self->tfd[i], buf, sizeof(buf));
-			if (n < 0 && errno == EAGAIN)
-				continue;
-			ASSERT_LT(h, n) TH_LOG("read from tap %c: %zd (%s)", 'A' + i, n,
-					      strerror(errno));
-			frames[i]++;
-			if ((size_t)n - h > 1514)
-				big[i]++;
-			if ((size_t)n - h > max_frame[i]) {
-				max_frame[i] = (size_t)n - h;
-				if (i == 0)
-					max_hdr = get_vnet(buf);
-			}
-			w = write(self->tfd[1 - i], buf, (size_t)n);
-			if (w != n) {
-				werr[i]++;
-				last_errno[i] = w < 0 ? errno : 0;
-			}
-		}
-		for (int i = 0; i < 2; i++) {
-			ssize_t n;
-
-			if (!(pfd[2 + i].revents & (POLLIN | POLLHUP)))
-				continue;
-			n = read(self->ctl[i], &res[i], sizeof(res[i]));
-			if (n != sizeof(res[i])) {
-				res[i].err = EPIPE;
-				snprintf(res[i].step, sizeof(res[i].step), "report");
-			}
-			done[i] = true;
-		}
-	}
-	TH_LOG("A->B: %lld frames, %lld over 1514 bytes, largest %zu, %lld failed writes",
-	       frames[0], big[0], max_frame[0], werr[0]);
-	TH_LOG("B->A: %lld frames, %lld over 1514 bytes, largest %zu, %lld failed writes",
-	       frames[1], big[1], max_frame[1], werr[1]);
-	TH_LOG("largest A frame: flags %#x gso_type %#x hdr_len %u gso_size %u csum %u+%u",
-	       max_hdr.flags, max_hdr.gso_type, max_hdr.hdr_len, max_hdr.gso_size,
-	       max_hdr.csum_start, max_hdr.csum_offset);
-	ASSERT_TRUE(done[0] && done[1]) TH_LOG("the stream did not end in %d s", TSO_MS / 1000);
+	ASSERT_EQ(0, start_child(_metadata, &self->kids, 0, &st, self->fd));
+	ASSERT_EQ(0, start_child(_metadata, &self->kids, 1, &st, self->fd));
+	ASSERT_TRUE(relay(_metadata, &self->kids, &st, res, dir))
+		TH_LOG("the stream did not end in %d s", STREAM_MS / 1000);
 	EXPECT_EQ(0, res[0].err) TH_LOG("client: %s: %s", res[0].step, strerror(res[0].err));
 	EXPECT_EQ(0, res[1].err) TH_LOG("server: %s: %s", res[1].step, strerror(res[1].err));
-	EXPECT_EQ(TSO_BYTES, res[0].bytes);
-	EXPECT_EQ(TSO_BYTES, res[1].bytes);
+	EXPECT_EQ(STREAM_BYTES, res[0].bytes);
+	EXPECT_EQ(STREAM_BYTES, res[1].bytes);
 	EXPECT_EQ(0, res[1].bad) TH_LOG("bytes received out of pattern");
-	EXPECT_EQ(0, werr[0]) TH_LOG("writing to B: %s", strerror(last_errno[0]));
-	EXPECT_EQ(0, werr[1]) TH_LOG("writing to A: %s", strerror(last_errno[1]));
-	EXPECT_LE((size_t)TSO_MIN_FRAME, max_frame[0]) TH_LOG("no TSO frame of 16 KiB from A");
-	EXPECT_EQ(VIRTIO_NET_HDR_GSO_TCPV4, max_hdr.gso_type & ~VIRTIO_NET_HDR_GSO_ECN);
-	EXPECT_LT(0, max_hdr.gso_size);
-	EXPECT_EQ(VIRTIO_NET_HDR_F_NEEDS_CSUM, max_hdr.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM);
-	stop_children(self);
+	EXPECT_EQ(0, dir[0].werr) TH_LOG("writing to B: %s", strerror(dir[0].last_errno));
+	EXPECT_EQ(0, dir[1].werr) TH_LOG("writing to A: %s", strerror(dir[1].last_errno));
+	EXPECT_LE((size_t)TSO_MIN_FRAME, dir[0].max_len) TH_LOG("no TSO frame of 16 KiB from A");
+	EXPECT_EQ(VIRTIO_NET_HDR_GSO_TCPV4, dir[0].max_hdr.gso_type & ~VIRTIO_NET_HDR_GSO_ECN);
+	EXPECT_LT(0, dir[0].max_hdr.gso_size);
+	EXPECT_EQ(VIRTIO_NET_HDR_F_NEEDS_CSUM,
+		  dir[0].max_hdr.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM);
+	EXPECT_EQ(0, dir[0].gso_bad) TH_LOG("GSO frames whose header disagrees with the frame");
+	stop_children(&self->kids);
 }
 
 /* ---- 6. Malformed headers ----------------------------------------------------------------- */

@@ -48,6 +48,27 @@ struct tuninfo {
 #define TUNGTRANSIENT	_IOR('t', 98, int)
 #define TUNSTRANSIENT	_IOW('t', 99, int)
 
+/*
+ * tuntap_rs's offloads on tun units (FreeBSD has the virtio-net header on tap only):
+ * TUNSVNETHDR is <net/if_tap.h>'s TAPSVNETHDR (0, 10 or 12 bytes of little-endian
+ * struct virtio_net_hdr). On a tun the header comes after the TUNSIFHEAD family word (or the
+ * TUNSLMODE address, on reads) and before the packet, both ways. TUNSOFFLOAD says which
+ * offloads the reader takes in that header (Linux's TUNSETOFFLOAD, same bit values): without
+ * TUNOFFLOAD_CSUM none; TSO_ECN beside TSO4 or TSO6; USO4 and USO6 together. Unknown bits:
+ * EINVAL. A tun starts with none, a tap or vmnet with all; every close goes back to that.
+ */
+#define TUNSVNETHDR	_IOW('t', 91, int)
+#define TUNGVNETHDR	_IOR('t', 94, int)
+#define TUNSOFFLOAD	_IOW('t', 100, int)
+#define TUNGOFFLOAD	_IOR('t', 100, int)
+
+#define TUNOFFLOAD_CSUM		0x01	/* partial checksums (VIRTIO_NET_HDR_F_NEEDS_CSUM) */
+#define TUNOFFLOAD_TSO4		0x02	/* TCPv4 segmentation (64 KiB packets) */
+#define TUNOFFLOAD_TSO6		0x04	/* TCPv6 segmentation */
+#define TUNOFFLOAD_TSO_ECN	0x08	/* TCP segmentation with ECN */
+#define TUNOFFLOAD_USO4		0x20	/* UDP segmentation, IPv4 */
+#define TUNOFFLOAD_USO6		0x40	/* UDP segmentation, IPv6 */
+
 /* The unit's state in rtnetlink: IFLA_BSDTUN_*. */
 #include <net/tuntap_rs_link.h>
 
