@@ -8,7 +8,7 @@
  * the server. Used by vnet.c (taps) and offload.c (tuns); include after common.h and
  * kselftest_harness.h.
  *
- * Addresses: 10.81.0.HOST (/24 on a tap, point-to-point on a tun) and fd81::HOST (tun), in the
+ * Addresses: 10.81.0.HOST (/24 on a tap, point-to-point on a tun) and fd81::HOST/64 (tun), in the
  * children's namespaces only.
  */
 #ifndef TUNTAP_RS_SELFTESTS_STREAM_H
@@ -301,7 +301,7 @@ static void stream_configure(const struct stream *st, int host, const char *name
 	if (st->family == AF_INET6) {
 		if (set_disable_ipv6(name, "0"))
 			ns_fail(&r->err, r->step, "enable ipv6", errno);
-		else if (ip("-6 addr add fd81::%d peer fd81::%d dev %s nodad", host, peer, name))
+		else if (ip("-6 addr add fd81::%d/64 dev %s nodad", host, name))
 			ns_fail(&r->err, r->step, "ip -6 addr add", 0);
 	} else if (no_ipv6(name)) {
 		ns_fail(&r->err, r->step, "no_ipv6", errno);
@@ -313,6 +313,9 @@ static void stream_configure(const struct stream *st, int host, const char *name
 	}
 	if (!r->err && ip("link set %s up", name))
 		ns_fail(&r->err, r->step, "ip link set up", 0);
+	/* IPv6 delivers to local addresses only with the loopback device up. */
+	if (!r->err && ip("link set lo up"))
+		ns_fail(&r->err, r->step, "ip link set lo up", 0);
 }
 
 /* Opens and sets up the child's unit; its file, or -1 with the step in r. */
@@ -626,6 +629,11 @@ static bool relay(struct __test_metadata *_metadata, struct kids *k, const struc
 		}
 	}
 	for (int i = 0; i < 2; i++) {
+		if (!done[i])
+			TH_LOG("%s: no report", i ? "server" : "client");
+		else if (res[i].err)
+			TH_LOG("%s: %s: %s", i ? "server" : "client", res[i].step,
+			       strerror(res[i].err));
 		TH_LOG("%c->%c: %lld packets, %lld GSO (%lld segments, %lld inconsistent), "
 		       "largest %zu, %lld failed writes", 'A' + i, 'B' - i, dir[i].pkts,
 		       dir[i].gso, dir[i].segs, dir[i].gso_bad, dir[i].max_len, dir[i].werr);
