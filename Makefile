@@ -135,6 +135,7 @@ BENCH_COUNT ?= 2000
 BENCH_UNITS ?= 1000
 BENCH_CREATE_REPS ?= 2
 BENCH_BULK_BYTES ?= 16777216
+BENCH_WORKS ?= inject egress rtt rttpoll pair floor bulk create
 bench:
 	$(SCRIPTS)/setup.sh
 	rkdir=$$($(SCRIPTS)/kernel.sh release) && plugin=$$(bench/plugin.sh $(TOP)/bench/out) && \
@@ -147,7 +148,8 @@ bench:
 			--append nokaslr --timeout 5400 --log bench/out/console.log \
 			--qemu-opts "-plugin $$plugin,profile=200 -d plugin -D $(TOP)/bench/out/window.log" \
 			-- $(TOP)/bench/run.sh $(TOP)/bench/out/tunbench $(BENCH_REPS) $(BENCH_COUNT) \
-			$(TOP)/bench/out/tun.ko $(BENCH_UNITS) $(BENCH_CREATE_REPS) $(BENCH_BULK_BYTES) && \
+			$(TOP)/bench/out/tun.ko $(BENCH_UNITS) $(BENCH_CREATE_REPS) $(BENCH_BULK_BYTES) \
+			"$(BENCH_WORKS)" && \
 		bench/summarize.py bench/out/console.log bench/out/window.log $$rkdir/System.map \
 			bench/out/profile.txt | tee bench/out/results.txt
 

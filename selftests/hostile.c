@@ -1406,7 +1406,8 @@ TEST_F_TIMEOUT(tun, read_tail_unmapped, 60)
 
 /*
  * Numbers the driver does not know, including known ones with the wrong size or direction, the
- * 32-bit TUNGIFNAME on a 64-bit file, tap-only and Linux tun ones: ENOTTY, whatever the
+ * 32-bit TUNGIFNAME on a 64-bit file, tap-only and Linux tun ones (the virtio-net header's
+ * are every unit's now): ENOTTY, whatever the
  * argument (it is not dereferenced); the unit works afterwards.
  */
 TEST_F(tun, unknown_ioctls_enotty)
@@ -1422,7 +1423,9 @@ TEST_F(tun, unknown_ioctls_enotty)
 		{ _IOW('t', 91, char[12]), "TUNSIFINFO, 12 bytes" },
 		{ _IOR('t', 93, char[32]), "TUNGIFNAME, 32-bit struct ifreq" },
 		{ _IO('t', 95) | (4 << 16), "TUNSIFPID with a size" },
-		IOC(TAPSVNETHDR), IOC(TAPGVNETHDR), IOC(VMIO_SIOCSIFFLAGS),
+		{ _IOW('t', 100, long long), "TUNSOFFLOAD, 8 bytes" },
+		{ _IOWR('t', 100, int), "TUNSOFFLOAD, read-write" },
+		IOC(VMIO_SIOCSIFFLAGS),
 		IOC(SIOCGIFADDR), IOC(SIOCSIFADDR), IOC(SIOCGIFFLAGS),
 		IOC(TUNSETIFF), IOC(TUNGETIFF), IOC(TUNSETPERSIST), IOC(TUNSETVNETHDRSZ),
 	};

@@ -268,6 +268,16 @@ TEST_F(off, features)
 
 /* ---- 3. Streams through two tuns ---------------------------------------------------------- */
 
+/*
+ * offload32 (this program built with -m32) is for the compat path: the ioctls and the formats.
+ * The streams' data path is the same for 32-bit callers, and offload runs them.
+ */
+#if defined(__i386__)
+#define skip_streams_in_32bit(m) SKIP(return, "streams: run by the 64-bit offload")
+#else
+#define skip_streams_in_32bit(m) do { (void)(m); } while (0)
+#endif
+
 /* The checks every stream ends with: both sides done, everything delivered, no write failed. */
 static void check_stream(struct __test_metadata *_metadata, const struct stream *st,
 			 const struct ns_result res[2], const struct relay_dir dir[2])
@@ -302,6 +312,8 @@ TEST_F_TIMEOUT(off, tso_stream, 120)
 	struct ns_result res[2];
 	struct relay_dir dir[2];
 
+	skip_streams_in_32bit(_metadata);
+
 	ASSERT_EQ(0, start_child(_metadata, &self->kids, 0, &st, -1));
 	ASSERT_EQ(0, start_child(_metadata, &self->kids, 1, &st, -1));
 	ASSERT_TRUE(relay(_metadata, &self->kids, &st, res, dir))
@@ -328,6 +340,8 @@ TEST_F_TIMEOUT(off, uso_stream, 120)
 	struct ns_result res[2];
 	struct relay_dir dir[2];
 
+	skip_streams_in_32bit(_metadata);
+
 	ASSERT_EQ(0, start_child(_metadata, &self->kids, 0, &st, -1));
 	ASSERT_EQ(0, start_child(_metadata, &self->kids, 1, &st, -1));
 	ASSERT_TRUE(relay(_metadata, &self->kids, &st, res, dir))
@@ -351,6 +365,8 @@ TEST_F_TIMEOUT(off, no_offload_stream, 120)
 	const struct stream st = stream_of(variant, -1, false);
 	struct ns_result res[2];
 	struct relay_dir dir[2];
+
+	skip_streams_in_32bit(_metadata);
 
 	ASSERT_EQ(0, start_child(_metadata, &self->kids, 0, &st, -1));
 	ASSERT_EQ(0, start_child(_metadata, &self->kids, 1, &st, -1));
