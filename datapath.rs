@@ -7,6 +7,7 @@ use super::{
     epoll,
     framing::{
         frame_l3,
+        head_len,
         protocol_of,
         vnet_bytes,
         vnet_hdr_fits, //
@@ -204,7 +205,7 @@ impl Unit {
         }
         let mut skb = self
             .netdev
-            .skb_from_iter(src, frame_len)
+            .skb_from_iter(src, frame_len, head_len(frame_len, hdr.as_ref()))
             .inspect_err(|_| self.lose(Loss::RxCopy))?;
         if let Some(hdr) = hdr {
             // The kernel checks the header against the frame: never trusted as is. The frame
@@ -306,7 +307,7 @@ impl Unit {
         let payload = len - header - vnet;
         let mut skb = self
             .netdev
-            .skb_from_iter(src, payload)
+            .skb_from_iter(src, payload, head_len(payload, hdr.as_ref()))
             .inspect_err(|_| self.lose(Loss::RxCopy))?;
         if let Some(hdr) = hdr {
             // The kernel checks the header against the packet, which starts with its network

@@ -119,6 +119,26 @@ fn destination(skb: &Skb, family: u32) -> Result<Destination> {
     }
 }
 
+/// How many bytes of a written packet of `len` bytes go in its skb's head: all of them up to
+/// [`HEAD_MAX`] (one copy, the headers in place); for a larger one, the headers its virtio-net
+/// header names (`hdr_len`, at least [`HEAD_MIN`], at most [`HEAD_MAX`]), the rest in page
+/// fragments, as Linux's tun builds it. A 64 KiB GSO packet then reaches the stack in pages,
+/// which segmentation and delivery share instead of copying them again.
+pub(super) fn head_len(len: usize, hdr: Option<&VirtioNetHdr>) -> usize {
+    if len <= HEAD_MAX {
+        return len;
+    }
+    hdr.map_or(HEAD_MIN, |h| usize::from(h.hdr_len()))
+        .clamp(HEAD_MIN, HEAD_MAX)
+}
+
+/// The largest packet written whole into an skb's head: an Ethernet frame of 1 500 bytes and
+/// more fit.
+pub(super) const HEAD_MAX: usize = 2048;
+/// The smallest head of a larger packet: its link, network and transport headers, whatever
+/// the virtio-net header says.
+pub(super) const HEAD_MIN: usize = 128;
+
 /// A virtio-net header as the file carries it: the 10 bytes, then the 12-byte form's
 /// `num_buffers` (0); a `vnet`-byte header is the first `vnet` bytes.
 pub(super) fn vnet_bytes(hdr: &VirtioNetHdr) -> [u8; 12] {
@@ -216,5 +236,23 @@ mod tests {
         assert_eq!(fits(big, 65535), Some(false));
         // No header fields: fits any frame.
         assert_eq!(fits([0; VNET_HDR_LEN], 0), Some(true));
+    }
+
+    #[test]
+    fn heads() {
+        // Up to HEAD_MAX all in the head; beyond, the headers the header names, bounded.
+        assert_eq!(head_len(1500, None), 1500);
+        assert_eq!(head_len(HEAD_MAX, None), HEAD_MAX);
+        assert_eq!(head_len(HEAD_MAX + 1, None), HEAD_MIN);
+        let hdr = |hdr_len: u16| {
+            let [lo, hi] = hdr_len.to_le_bytes();
+            VirtioNetHdr::from_bytes_copy(&[0, 1, lo, hi, 0, 0, 0, 0, 0, 0])
+        };
+        assert_eq!(hdr(66).map(|h| head_len(65000, Some(&h))), Some(HEAD_MIN));
+        assert_eq!(hdr(200).map(|h| head_len(65000, Some(&h))), Some(200));
+        assert_eq!(
+            hdr(60000).map(|h| head_len(65000, Some(&h))),
+            Some(HEAD_MAX)
+        );
     }
 }

@@ -431,10 +431,21 @@ void tuntap_rs_rtnl_unlock(void)
 
 /* --- sk_buff ------------------------------------------------------------------------------ */
 
-struct sk_buff *tuntap_rs_skb_alloc(struct net_device *dev, unsigned int len)
+/*
+ * An skb for `linear` bytes in its head, after the receive headroom, and `paged` more in page
+ * fragments (alloc_skb_with_frags(), as Linux's tun builds a large write).
+ */
+struct sk_buff *tuntap_rs_skb_alloc(struct net_device *dev, unsigned int linear,
+				    unsigned int paged)
 {
-	struct sk_buff *skb = alloc_skb(len + NET_SKB_PAD + NET_IP_ALIGN, GFP_KERNEL);
+	struct sk_buff *skb;
+	int err;
 
+	if (!paged)
+		skb = alloc_skb(linear + NET_SKB_PAD + NET_IP_ALIGN, GFP_KERNEL);
+	else
+		skb = alloc_skb_with_frags(linear + NET_SKB_PAD + NET_IP_ALIGN, paged,
+					   PAGE_ALLOC_COSTLY_ORDER, &err, GFP_KERNEL);
 	if (skb) {
 		skb_reserve(skb, NET_SKB_PAD + NET_IP_ALIGN);
 		skb->dev = dev;
@@ -442,9 +453,16 @@ struct sk_buff *tuntap_rs_skb_alloc(struct net_device *dev, unsigned int len)
 	return skb;
 }
 
-int tuntap_rs_skb_put_from_iter(struct sk_buff *skb, struct iov_iter *from, unsigned int len)
+/* Fills an skb from tuntap_rs_skb_alloc() with `linear + paged` bytes from `from`. */
+int tuntap_rs_skb_put_from_iter(struct sk_buff *skb, struct iov_iter *from, unsigned int linear,
+				unsigned int paged)
 {
-	return copy_from_iter_full(skb_put(skb, len), len, from) ? 0 : -EFAULT;
+	if (!paged)
+		return copy_from_iter_full(skb_put(skb, linear), linear, from) ? 0 : -EFAULT;
+	skb_put(skb, linear);
+	skb->data_len = paged;
+	skb->len += paged;
+	return skb_copy_datagram_from_iter_full(skb, 0, from, linear + paged);
 }
 
 /*

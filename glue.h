@@ -113,8 +113,10 @@ void tuntap_rs_rtnl_lock(void);
 void tuntap_rs_rtnl_unlock(void);
 
 /* struct sk_buff. */
-struct sk_buff *tuntap_rs_skb_alloc(struct net_device *dev, unsigned int len);
-int tuntap_rs_skb_put_from_iter(struct sk_buff *skb, struct iov_iter *from, unsigned int len);
+struct sk_buff *tuntap_rs_skb_alloc(struct net_device *dev, unsigned int linear,
+				    unsigned int paged);
+int tuntap_rs_skb_put_from_iter(struct sk_buff *skb, struct iov_iter *from, unsigned int linear,
+				unsigned int paged);
 void tuntap_rs_skb_rx(struct sk_buff *skb, struct net_device *dev, __be16 protocol);
 void tuntap_rs_skb_rx_eth(struct sk_buff *skb, struct net_device *dev);
 int tuntap_rs_skb_orphan(struct sk_buff *skb);

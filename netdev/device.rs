@@ -203,17 +203,26 @@ impl NetDev {
         unsafe { count(self.raw()) };
     }
 
-    /// Allocates a packet of `len` bytes for this device and fills it from `src`.
-    pub(crate) fn skb_from_iter(&self, src: &mut IovIterSource<'_>, len: usize) -> Result<Skb> {
-        let len = c_uint::try_from(len).map_err(|_| EINVAL)?;
+    /// Allocates a packet of `len` bytes for this device, the first `linear` of them in its
+    /// head and the rest in page fragments, and fills it from `src`.
+    pub(crate) fn skb_from_iter(
+        &self,
+        src: &mut IovIterSource<'_>,
+        len: usize,
+        linear: usize,
+    ) -> Result<Skb> {
+        let linear = linear.min(len);
+        let paged = c_uint::try_from(len - linear).map_err(|_| EINVAL)?;
+        let linear = c_uint::try_from(linear).map_err(|_| EINVAL)?;
         // SAFETY: The device is valid.
-        let skb =
-            NonNull::new(unsafe { sys::tuntap_rs_skb_alloc(self.raw(), len) }).ok_or(ENOBUFS)?;
+        let skb = NonNull::new(unsafe { sys::tuntap_rs_skb_alloc(self.raw(), linear, paged) })
+            .ok_or(ENOBUFS)?;
         // INVARIANT: A fresh skb we own.
         let skb = Skb { skb };
-        // SAFETY: `skb` has `len` bytes of tailroom; `src` is a valid iterator.
+        // SAFETY: `skb` has `linear` bytes of tailroom and `paged` in fragments; `src` is a
+        // valid iterator.
         to_result(unsafe {
-            sys::tuntap_rs_skb_put_from_iter(skb.skb.as_ptr(), src.as_raw(), len)
+            sys::tuntap_rs_skb_put_from_iter(skb.skb.as_ptr(), src.as_raw(), linear, paged)
         })?;
         Ok(skb)
     }

@@ -107,12 +107,14 @@ extern "C" {
 
     pub(crate) fn tuntap_rs_skb_alloc(
         dev: *mut bindings::net_device,
-        len: c_uint,
+        linear: c_uint,
+        paged: c_uint,
     ) -> *mut bindings::sk_buff;
     pub(crate) fn tuntap_rs_skb_put_from_iter(
         skb: *mut bindings::sk_buff,
         from: *mut bindings::iov_iter,
-        len: c_uint,
+        linear: c_uint,
+        paged: c_uint,
     ) -> c_int;
     pub(crate) fn tuntap_rs_skb_rx(
         skb: *mut bindings::sk_buff,
