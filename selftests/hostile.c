@@ -271,17 +271,6 @@ static int udp_socket(int family, uint16_t port)
 	return s;
 }
 
-/* Waits up to `ms` for a datagram on `s`; its length, or -ETIMEDOUT. */
-static ssize_t recv_datagram(int s, uint8_t *buf, size_t size, int ms)
-{
-	ssize_t n;
-
-	if (!wait_readable(s, ms))
-		return -ETIMEDOUT;
-	n = recv(s, buf, size, MSG_DONTWAIT);
-	return n < 0 ? -errno : n;
-}
-
 /* An inaccessible page right after an accessible one; `end` points just past the accessible one. */
 struct guarded {
 	uint8_t *base;
@@ -1221,7 +1210,7 @@ TEST_F_TIMEOUT(tun, readonly_page, 60)
 	s = udp_socket(AF_INET, 20300);
 	ASSERT_LE(0, s);
 	EXPECT_EQ((ssize_t)len, write(self->fd, ro + 128, len)) TH_LOG("%s", strerror(errno));
-	EXPECT_EQ(100 - 28, recv_datagram(s, buf, sizeof(buf), WAIT_MS));
+	EXPECT_EQ(100 - 28, recv_wait(s, buf, sizeof(buf), WAIT_MS));
 	close(s);
 	ASSERT_EQ(0, set_nonblock(self->fd));
 	ASSERT_EQ(0, send_udp4(v4(203, 2), 20302, "ro", 2));
@@ -1338,7 +1327,7 @@ TEST_F_TIMEOUT(tun, write_tail_unmapped, 60)
 	EXPECT_FALSE(wait_readable(s, QUIET_MS)) TH_LOG("a faulting write was delivered");
 
 	EXPECT_EQ((ssize_t)len, write(self->fd, pkt, len));
-	n = recv_datagram(s, buf, sizeof(buf), WAIT_MS);
+	n = recv_wait(s, buf, sizeof(buf), WAIT_MS);
 	EXPECT_EQ(200 - 28, n);
 	EXPECT_TRUE(is_pattern(buf, 200 - 28));
 	guarded_unmap(&g);
@@ -1372,7 +1361,7 @@ TEST_F_TIMEOUT(tap, write_tail_unmapped, 60)
 	EXPECT_FALSE(wait_readable(s, QUIET_MS)) TH_LOG("a faulting write was delivered");
 
 	EXPECT_EQ((ssize_t)len, write(self->fd, f, len));
-	n = recv_datagram(s, buf, sizeof(buf), WAIT_MS);
+	n = recv_wait(s, buf, sizeof(buf), WAIT_MS);
 	EXPECT_EQ(200 - 28, n);
 	guarded_unmap(&g);
 	close(s);
@@ -2008,7 +1997,7 @@ static void write_delivered(struct __test_metadata *_metadata, FIXTURE_DATA(tun)
 	ASSERT_EQ(0, ifstats(self->name, &b));
 	EXPECT_EQ((ssize_t)len, write(self->fd, pkt, len)) TH_LOG("write %zu: %s", len,
 								 strerror(errno));
-	n = recv_datagram(s, buf, sizeof(buf), WAIT_MS);
+	n = recv_wait(s, buf, sizeof(buf), WAIT_MS);
 	EXPECT_EQ((ssize_t)(total - 28), n) TH_LOG("packet of %zu: %s", total,
 						   n < 0 ? strerror((int)-n) : "wrong length");
 	if (n == (ssize_t)(total - 28)) {
@@ -2148,7 +2137,7 @@ static void tap_write_delivered(struct __test_metadata *_metadata, FIXTURE_DATA(
 	ASSERT_EQ(0, ifstats(self->name, &b));
 	EXPECT_EQ((ssize_t)len, write(self->fd, f, len)) TH_LOG("write %zu: %s", len,
 							       strerror(errno));
-	n = recv_datagram(s, buf, sizeof(buf), WAIT_MS);
+	n = recv_wait(s, buf, sizeof(buf), WAIT_MS);
 	EXPECT_EQ((ssize_t)plen, n) TH_LOG("frame of %zu: %s", total,
 					   n < 0 ? strerror((int)-n) : "wrong length");
 	if (n == (ssize_t)plen) {
@@ -2212,7 +2201,7 @@ TEST_F_TIMEOUT(tun, writev_1024_one_byte_segments, 60)
 	for (size_t i = 0; i < MAX_SEGS; i++)
 		iov[i] = (struct iovec){ pkt + i, 1 };
 	EXPECT_EQ((ssize_t)len, writev(self->fd, iov, MAX_SEGS)) TH_LOG("%s", strerror(errno));
-	n = recv_datagram(s, buf, sizeof(buf), WAIT_MS);
+	n = recv_wait(s, buf, sizeof(buf), WAIT_MS);
 	ASSERT_EQ(MAX_SEGS - 28, n);
 	EXPECT_TRUE(is_pattern(buf, MAX_SEGS - 28));
 	close(s);
@@ -2236,7 +2225,7 @@ TEST_F_TIMEOUT(tun, writev_ifhead_one_byte_segments, 60)
 	for (size_t i = 0; i < MAX_SEGS; i++)
 		iov[i] = (struct iovec){ pkt + i, 1 };
 	EXPECT_EQ(MAX_SEGS, writev(self->fd, iov, MAX_SEGS)) TH_LOG("%s", strerror(errno));
-	n = recv_datagram(s, buf, sizeof(buf), WAIT_MS);
+	n = recv_wait(s, buf, sizeof(buf), WAIT_MS);
 	ASSERT_EQ(MAX_SEGS - 4 - 28, n);
 	EXPECT_TRUE(is_pattern(buf, MAX_SEGS - 4 - 28));
 	close(s);
@@ -2260,7 +2249,7 @@ TEST_F_TIMEOUT(tun, writev_zero_length_null_segments, 60)
 		iov[2 * i + 1] = (struct iovec){ pkt + i, 1 };
 	}
 	EXPECT_EQ((ssize_t)len, writev(self->fd, iov, MAX_SEGS)) TH_LOG("%s", strerror(errno));
-	n = recv_datagram(s, buf, sizeof(buf), WAIT_MS);
+	n = recv_wait(s, buf, sizeof(buf), WAIT_MS);
 	ASSERT_EQ(MAX_SEGS / 2 - 28, n);
 	EXPECT_TRUE(is_pattern(buf, MAX_SEGS / 2 - 28));
 	close(s);
@@ -2363,7 +2352,7 @@ TEST_F_TIMEOUT(tap, writev_1024_one_byte_segments, 60)
 	for (size_t i = 0; i < MAX_SEGS; i++)
 		iov[i] = (struct iovec){ f + i, 1 };
 	EXPECT_EQ(MAX_SEGS, writev(self->fd, iov, MAX_SEGS)) TH_LOG("%s", strerror(errno));
-	n = recv_datagram(s, buf, sizeof(buf), WAIT_MS);
+	n = recv_wait(s, buf, sizeof(buf), WAIT_MS);
 	ASSERT_EQ(MAX_SEGS - ETH_HLEN - 28, n);
 	EXPECT_TRUE(is_pattern(buf, MAX_SEGS - ETH_HLEN - 28));
 	close(s);

@@ -293,6 +293,17 @@ static void check_stream(struct __test_metadata *_metadata, const struct stream 
 	EXPECT_EQ(0, dir[1].werr) TH_LOG("writing to A: %s", strerror(dir[1].last_errno));
 }
 
+/* Starts the children, relays the stream of `st` and checks what every stream must do. */
+static void run_stream(struct __test_metadata *_metadata, FIXTURE_DATA(off) *self,
+		       const struct stream *st, struct ns_result res[2], struct relay_dir dir[2])
+{
+	ASSERT_EQ(0, start_child(_metadata, &self->kids, 0, st, -1));
+	ASSERT_EQ(0, start_child(_metadata, &self->kids, 1, st, -1));
+	ASSERT_TRUE(relay(_metadata, &self->kids, st, res, dir))
+		TH_LOG("the stream did not end in %d s", STREAM_MS / 1000);
+	check_stream(_metadata, st, res, dir);
+}
+
 /* The largest packet's IP version is the variant's family. */
 static int version_of(const FIXTURE_VARIANT(off) *variant)
 {
@@ -313,12 +324,7 @@ TEST_F_TIMEOUT(off, tso_stream, 120)
 	struct relay_dir dir[2];
 
 	skip_streams_in_32bit(_metadata);
-
-	ASSERT_EQ(0, start_child(_metadata, &self->kids, 0, &st, -1));
-	ASSERT_EQ(0, start_child(_metadata, &self->kids, 1, &st, -1));
-	ASSERT_TRUE(relay(_metadata, &self->kids, &st, res, dir))
-		TH_LOG("the stream did not end in %d s", STREAM_MS / 1000);
-	check_stream(_metadata, &st, res, dir);
+	run_stream(_metadata, self, &st, res, dir);
 	EXPECT_LE((size_t)TSO_MIN_PKT, dir[0].max_len) TH_LOG("no 16 KiB packet from A");
 	EXPECT_EQ(version_of(variant), dir[0].max_pkt[0] >> 4);
 	EXPECT_EQ(want, dir[0].max_hdr.gso_type & ~VIRTIO_NET_HDR_GSO_ECN);
@@ -341,12 +347,7 @@ TEST_F_TIMEOUT(off, uso_stream, 120)
 	struct relay_dir dir[2];
 
 	skip_streams_in_32bit(_metadata);
-
-	ASSERT_EQ(0, start_child(_metadata, &self->kids, 0, &st, -1));
-	ASSERT_EQ(0, start_child(_metadata, &self->kids, 1, &st, -1));
-	ASSERT_TRUE(relay(_metadata, &self->kids, &st, res, dir))
-		TH_LOG("the bursts did not end in %d s", STREAM_MS / 1000);
-	check_stream(_metadata, &st, res, dir);
+	run_stream(_metadata, self, &st, res, dir);
 	EXPECT_EQ(VIRTIO_NET_HDR_GSO_UDP_L4, dir[0].max_hdr.gso_type);
 	EXPECT_EQ(USO_SIZE, dir[0].max_hdr.gso_size);
 	EXPECT_EQ(version_of(variant), dir[0].max_pkt[0] >> 4);
@@ -367,12 +368,7 @@ TEST_F_TIMEOUT(off, no_offload_stream, 120)
 	struct relay_dir dir[2];
 
 	skip_streams_in_32bit(_metadata);
-
-	ASSERT_EQ(0, start_child(_metadata, &self->kids, 0, &st, -1));
-	ASSERT_EQ(0, start_child(_metadata, &self->kids, 1, &st, -1));
-	ASSERT_TRUE(relay(_metadata, &self->kids, &st, res, dir))
-		TH_LOG("the stream did not end in %d s", STREAM_MS / 1000);
-	check_stream(_metadata, &st, res, dir);
+	run_stream(_metadata, self, &st, res, dir);
 	EXPECT_EQ(0, dir[0].gso);
 	EXPECT_EQ(0, dir[1].gso);
 	EXPECT_GE((size_t)1500, dir[0].max_len);
@@ -397,21 +393,6 @@ static ssize_t write_tun(const FIXTURE_VARIANT(off) *variant, int fd, const uint
 	memcpy(buf + off, vh, (size_t)variant->hlen);
 	memcpy(buf + off + variant->hlen, p, len);
 	return write(fd, buf, off + (size_t)variant->hlen + len);
-}
-
-static void put_hdr(uint8_t *buf, int hlen, uint8_t flags, uint8_t gso_type, uint16_t hdr_len,
-		    uint16_t gso_size, uint16_t csum_start, uint16_t csum_offset)
-{
-	struct virtio_net_hdr_mrg_rxbuf h;
-
-	memset(&h, 0, sizeof(h));
-	h.hdr.flags = flags;
-	h.hdr.gso_type = gso_type;
-	h.hdr.hdr_len = htole16(hdr_len);
-	h.hdr.gso_size = htole16(gso_size);
-	h.hdr.csum_start = htole16(csum_start);
-	h.hdr.csum_offset = htole16(csum_offset);
-	memcpy(buf, &h, (size_t)hlen);
 }
 
 /* A UDP datagram from the far end (host 2) to our port, in the variant's family; its length. */
@@ -515,7 +496,7 @@ TEST_F_TIMEOUT(off, formats, 60)
 		memcpy(&af, buf, 4);
 		EXPECT_EQ(variant->family == AF_INET6 ? AF_INET6 : AF_INET, (int)ntohl(af));
 	}
-	h = stream_vnet(buf + pre - variant->hlen);
+	h = get_vnet(buf + pre - variant->hlen);
 	EXPECT_EQ(VIRTIO_NET_HDR_GSO_NONE, h.gso_type);
 	EXPECT_EQ(0, h.flags & ~VIRTIO_NET_HDR_F_DATA_VALID);
 	EXPECT_EQ(version_of(variant), buf[pre] >> 4);
@@ -532,7 +513,7 @@ TEST_F_TIMEOUT(off, formats, 60)
 	/* In: a datagram with a partial checksum. */
 	len = udp_in(variant, p, 1, 8302, 8301, data, sizeof(data));
 	udp_partial(variant, p, len, 1);
-	put_hdr(vh, variant->hlen, VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_NONE, 0, 0,
+	put_vnet(vh, variant->hlen, VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_NONE, 0, 0,
 		(uint16_t)l3, offsetof(struct udphdr, check));
 	n = write_tun(variant, self->fd, vh, p, len);
 	ASSERT_EQ((ssize_t)(pre + len), n) TH_LOG("write: %s", strerror(errno));
@@ -591,24 +572,24 @@ TEST_F_TIMEOUT(off, malformed, 90)
 	s = bound_udp(variant, 8311);
 	ASSERT_LE(0, s);
 	len = udp_in(variant, p, 2, 8312, 8311, data, sizeof(data));
-	put_hdr(good, h, 0, VIRTIO_NET_HDR_GSO_NONE, 0, 0, 0, 0);
+	put_vnet(good, h, 0, VIRTIO_NET_HDR_GSO_NONE, 0, 0, 0, 0);
 
-	put_hdr(bad, h, 0, 0x7f, 0, 400, 0, 0);
+	put_vnet(bad, h, 0, 0x7f, 0, 400, 0, 0);
 	check_bad(_metadata, self, variant, bad, good, p, len, s);
 	/* (b) A USO datagram written as one: good with gso_size 400 (three segments). */
-	put_hdr(uso, h, VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_UDP_L4, 0, 400,
+	put_vnet(uso, h, VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_UDP_L4, 0, 400,
 		(uint16_t)l3, csum_off);
-	put_hdr(bad, h, VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_UDP_L4, 0, 0,
+	put_vnet(bad, h, VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_UDP_L4, 0, 0,
 		(uint16_t)l3, csum_off);
 	check_bad(_metadata, self, variant, bad, good, p, len, s);
-	put_hdr(bad, h, VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_NONE, 0, 0,
+	put_vnet(bad, h, VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_NONE, 0, 0,
 		(uint16_t)(len - 1), 0);
 	check_bad(_metadata, self, variant, bad, good, p, len, s);
-	put_hdr(bad, h, 0, VIRTIO_NET_HDR_GSO_NONE, (uint16_t)(len + 1), 0, 0, 0);
+	put_vnet(bad, h, 0, VIRTIO_NET_HDR_GSO_NONE, (uint16_t)(len + 1), 0, 0, 0);
 	check_bad(_metadata, self, variant, bad, good, p, len, s);
-	put_hdr(bad, h, 0, VIRTIO_NET_HDR_GSO_UDP_L4, 0, 400, 0, 0);
+	put_vnet(bad, h, 0, VIRTIO_NET_HDR_GSO_UDP_L4, 0, 400, 0, 0);
 	check_bad(_metadata, self, variant, bad, good, p, len, s);
-	put_hdr(bad, h, 0, tcp_other, 0, 400, 0, 0);
+	put_vnet(bad, h, 0, tcp_other, 0, 400, 0, 0);
 	check_bad(_metadata, self, variant, bad, good, p, len, s);
 
 	/* The USO datagram itself is taken: the server gets 3 datagrams (400, 400, 400). */

@@ -498,8 +498,25 @@ static size_t stream_prefix(const struct stream *st)
 	return (stream_tun(st) && st->ifhead ? 4 : 0) + (size_t)st->hlen;
 }
 
+/* A header (host byte order in, little-endian out), as `hlen` bytes at buf; num_buffers 0. */
+__attribute__((unused))
+static void put_vnet(uint8_t *buf, int hlen, uint8_t flags, uint8_t gso_type, uint16_t hdr_len,
+		     uint16_t gso_size, uint16_t csum_start, uint16_t csum_offset)
+{
+	struct virtio_net_hdr_mrg_rxbuf h;
+
+	memset(&h, 0, sizeof(h));
+	h.hdr.flags = flags;
+	h.hdr.gso_type = gso_type;
+	h.hdr.hdr_len = htole16(hdr_len);
+	h.hdr.gso_size = htole16(gso_size);
+	h.hdr.csum_start = htole16(csum_start);
+	h.hdr.csum_offset = htole16(csum_offset);
+	memcpy(buf, &h, (size_t)hlen);
+}
+
 /* The virtio-net header at buf, in host byte order. */
-static struct virtio_net_hdr stream_vnet(const uint8_t *buf)
+static struct virtio_net_hdr get_vnet(const uint8_t *buf)
 {
 	struct virtio_net_hdr h;
 
@@ -591,7 +608,7 @@ static bool relay(struct __test_metadata *_metadata, struct kids *k, const struc
 			d->pkts++;
 			len = (size_t)n - pre;
 			if (st->hlen) {
-				struct virtio_net_hdr h = stream_vnet(buf + pre - st->hlen);
+				struct virtio_net_hdr h = get_vnet(buf + pre - st->hlen);
 				long long segs = 0;
 
 				if (h.gso_type != VIRTIO_NET_HDR_GSO_NONE) {

@@ -208,35 +208,6 @@ static bool is_tcp4_rst_to(const uint8_t *f, size_t n, in_addr_t dst, uint16_t d
 
 /* ---- virtio-net headers ------------------------------------------------------------------- */
 
-/* A header (host byte order in, little-endian out), as `hlen` bytes at buf; num_buffers 0. */
-static void put_vnet(uint8_t *buf, int hlen, uint8_t flags, uint8_t gso_type, uint16_t hdr_len,
-		     uint16_t gso_size, uint16_t csum_start, uint16_t csum_offset)
-{
-	struct virtio_net_hdr_mrg_rxbuf h;
-
-	memset(&h, 0, sizeof(h));
-	h.hdr.flags = flags;
-	h.hdr.gso_type = gso_type;
-	h.hdr.hdr_len = htole16(hdr_len);
-	h.hdr.gso_size = htole16(gso_size);
-	h.hdr.csum_start = htole16(csum_start);
-	h.hdr.csum_offset = htole16(csum_offset);
-	memcpy(buf, &h, (size_t)hlen);
-}
-
-/* The header at buf, in host byte order. */
-static struct virtio_net_hdr get_vnet(const uint8_t *buf)
-{
-	struct virtio_net_hdr h;
-
-	memcpy(&h, buf, sizeof(h));
-	h.hdr_len = le16toh(h.hdr_len);
-	h.gso_size = le16toh(h.gso_size);
-	h.csum_start = le16toh(h.csum_start);
-	h.csum_offset = le16toh(h.csum_offset);
-	return h;
-}
-
 /* Writes header `vh` (hlen bytes) and frame f[0..len) in one write(2); its return value. */
 static ssize_t write_vnet(int fd, int hlen, const uint8_t *vh, const uint8_t *f, size_t len)
 {
