@@ -114,9 +114,7 @@ impl Unit {
                 if let Some(skb) = io.queue.pop() {
                     let restart =
                         io.queue.len() < self.queue_limit() && self.netdev.queue_stopped();
-                    // A tun's packet got its virtio-net header when it was queued.
-                    let vnet = if self.is_l2() { io.vnet_hdr } else { 0 };
-                    break (skb, vnet, restart);
+                    break (skb, self.vnet_on_read(&io), restart);
                 }
                 if nonblock {
                     return Err(EAGAIN);

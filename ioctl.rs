@@ -7,6 +7,7 @@ use super::{
     cdev,
     current_pid,
     iff,
+    Io,
     Offload,
     Unit,
     UserPtr,
@@ -212,19 +213,11 @@ impl Unit {
                     12 => 12,
                     _ => return Err(EINVAL),
                 };
-                let _ctl = self.ctl.lock();
-                let rtnl = self.rtnl()?;
-                self.io.lock().vnet_hdr = len;
-                self.netdev.update_features(&rtnl);
-                Ok(0)
+                self.set_offload_state(|io| io.vnet_hdr = len)
             }
             cmd::TUNSOFFLOAD => {
                 let offload = Offload::from_user(arg.int()?)?;
-                let _ctl = self.ctl.lock();
-                let rtnl = self.rtnl()?;
-                self.io.lock().offload = offload;
-                self.netdev.update_features(&rtnl);
-                Ok(0)
+                self.set_offload_state(|io| io.offload = offload)
             }
             cmd::TUNGOFFLOAD => {
                 let offload = self.io.lock().offload;
@@ -267,9 +260,7 @@ impl Unit {
             cmd::FIONREAD => {
                 let next = {
                     let io = self.io.lock();
-                    // A tun's packets carry their virtio-net header already; a tap's frames get
-                    // it as they are read.
-                    let vnet = if self.is_l2() { io.vnet_hdr } else { 0 };
+                    let vnet = self.vnet_on_read(&io);
                     io.queue.peek_len().map_or(0, |len| len + vnet)
                 };
                 arg.put_int(i32::try_from(next).unwrap_or(i32::MAX))
@@ -302,6 +293,16 @@ impl Unit {
             }
             _ => Err(EINVAL),
         }
+    }
+
+    /// Changes what decides the offered offloads (the header length, `TUNSOFFLOAD`) and has
+    /// the stack ask `ndo_fix_features` again.
+    fn set_offload_state(&self, set: impl FnOnce(&mut Io)) -> Result<isize> {
+        let _ctl = self.ctl.lock();
+        let rtnl = self.rtnl()?;
+        set(&mut self.io.lock());
+        self.netdev.update_features(&rtnl);
+        Ok(0)
     }
 
     /// `TUNSIFINFO`: the type must match; a new MTU goes through the kernel's MTU path.

@@ -385,6 +385,16 @@ impl Unit {
         self.kind.driver().link == LinkLayer::Ethernet
     }
 
+    /// Bytes of virtio-net header a read adds before the queued packet: a tap's frame gets
+    /// its header as it is read; a tun's packet got it when it was queued (`frame_l3`).
+    fn vnet_on_read(&self, io: &Io) -> usize {
+        if self.is_l2() {
+            io.vnet_hdr
+        } else {
+            0
+        }
+    }
+
     /// Binds a newly opened file to the unit (FreeBSD `tunopen`). All or nothing: an open that
     /// fails leaves the unit as it found it, closed and free for the next open.
     pub(crate) fn attach(&self) -> Result {
