@@ -197,26 +197,11 @@ TEST_F(off, close_resets)
 /* Whether `ethtool -k NAME` says "FEATURE: on" (1), "FEATURE: off" (0), or neither (-1). */
 static int feature(const char *name, const char *feat)
 {
-	char out[8192] = "\n", key[96];
-	const char *p;
+	char out[8192] = "\n";
 
 	if (cmd_output(out + 1, sizeof(out) - 1, "ethtool -k %s", name))
 		return -2;
-	/* A feature of a group is indented by a tab. */
-	snprintf(key, sizeof(key), "\n%s: ", feat);
-	p = strstr(out, key);
-	if (!p) {
-		snprintf(key, sizeof(key), "\n\t%s: ", feat);
-		p = strstr(out, key);
-	}
-	if (!p)
-		return -1;
-	p += strlen(key);
-	if (!strncmp(p, "on", 2))
-		return 1;
-	if (!strncmp(p, "off", 3))
-		return 0;
-	return -1;
+	return ethtool_feature(out, feat);
 }
 
 /*

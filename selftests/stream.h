@@ -498,6 +498,32 @@ static size_t stream_prefix(const struct stream *st)
 	return (stream_tun(st) && st->ifhead ? 4 : 0) + (size_t)st->hlen;
 }
 
+/*
+ * In `ethtool -k` output `out` (which starts with a newline): "FEATURE: on" (1), "FEATURE: off"
+ * (0), or neither (-1). A feature of a group is indented by a tab.
+ */
+__attribute__((unused))
+static int ethtool_feature(const char *out, const char *feat)
+{
+	char key[96];
+	const char *p;
+
+	snprintf(key, sizeof(key), "\n%s: ", feat);
+	p = strstr(out, key);
+	if (!p) {
+		snprintf(key, sizeof(key), "\n\t%s: ", feat);
+		p = strstr(out, key);
+	}
+	if (!p)
+		return -1;
+	p += strlen(key);
+	if (!strncmp(p, "on", 2))
+		return 1;
+	if (!strncmp(p, "off", 3))
+		return 0;
+	return -1;
+}
+
 /* A header (host byte order in, little-endian out), as `hlen` bytes at buf; num_buffers 0. */
 __attribute__((unused))
 static void put_vnet(uint8_t *buf, int hlen, uint8_t flags, uint8_t gso_type, uint16_t hdr_len,

@@ -393,24 +393,6 @@ TEST_F(vnet, close_resets_header)
 
 /* ---- 2. Offloads -------------------------------------------------------------------------- */
 
-/* Whether `ethtool -k NAME` says "FEATURE: on" (1), "FEATURE: off" (0), or neither (-1). */
-static int feature(const char *out, const char *feat)
-{
-	char key[96];
-	const char *p;
-
-	snprintf(key, sizeof(key), "\n%s: ", feat);
-	p = strstr(out, key);
-	if (!p)
-		return -1;
-	p += strlen(key);
-	if (!strncmp(p, "on", 2))
-		return 1;
-	if (!strncmp(p, "off", 3))
-		return 0;
-	return -1;
-}
-
 /* Checks that TSO and checksum offload are both `on` (1) or both off (0) on `name`. */
 static void check_offloads(struct __test_metadata *_metadata, const char *name, int on,
 			   const char *when)
@@ -419,8 +401,8 @@ static void check_offloads(struct __test_metadata *_metadata, const char *name, 
 
 	ASSERT_EQ(0, cmd_output(out + 1, sizeof(out) - 1, "ethtool -k %s", name))
 		TH_LOG("ethtool -k %s failed", name);
-	EXPECT_EQ(on, feature(out, "tcp-segmentation-offload")) TH_LOG("%s", when);
-	EXPECT_EQ(on, feature(out, "tx-checksumming")) TH_LOG("%s", when);
+	EXPECT_EQ(on, ethtool_feature(out, "tcp-segmentation-offload")) TH_LOG("%s", when);
+	EXPECT_EQ(on, ethtool_feature(out, "tx-checksumming")) TH_LOG("%s", when);
 }
 
 /*
