@@ -49,10 +49,15 @@ use kernel::{
     seq_file::SeqFile,
     str::CString,
     sync::{
-        poll::PollTable,
+        barrier::{
+            smp_mb,
+            Full, //
+        },
         Arc,
-        ArcBorrow, //
+        ArcBorrow,
+        LockClassKey, //
     },
+    task::TASK_NORMAL,
     types::{
         ForeignOwnable,
         Opaque, //
@@ -351,6 +356,101 @@ impl Drop for Node {
     }
 }
 
+/// `poll(2)`'s table, handed to [`Operations::poll`]: registers the caller on a [`PollQueue`].
+///
+/// # Invariants
+///
+/// `table` is null or a valid `poll_table` for `'a`.
+pub(crate) struct PollTable<'a> {
+    table: *mut bindings::poll_table,
+    _lifetime: PhantomData<&'a bindings::poll_table>,
+}
+
+impl PollTable<'_> {
+    /// Registers the polling task (or epoll item) of `file` on `queue`.
+    pub(crate) fn register(&self, file: &File, queue: &PollQueue) {
+        // SAFETY: `file` and the table are valid for this call (type invariant). `queue` is
+        // pinned, and its destructor removes every registration (`__wake_up_pollfree`, then an
+        // RCU grace period) before its memory goes.
+        unsafe { bindings::poll_wait(file.as_ptr(), queue.head.get(), self.table) }
+    }
+}
+
+/// The wait queue that `poll(2)`, `select(2)` and epoll wait on.
+///
+/// Unlike the kernel's `PollCondVar`, a waker first asks whether anybody is registered
+/// ([`PollQueue::wake`] is `wq_has_sleeper()` then `__wake_up()`, as sockets do), so an event
+/// that nobody polls for costs a barrier and a load, not the queue's lock. A `poll(2)` caller
+/// is registered only for the call; an epoll item from `EPOLL_CTL_ADD` to its removal.
+///
+/// Ordering: a poller registers, then checks its condition under the waker's lock; the waker
+/// changes the condition under that lock, then calls [`PollQueue::wake`] (a full barrier, then
+/// the registration check). Either the poller sees the change or the waker sees the poller.
+#[pin_data(PinnedDrop)]
+pub(crate) struct PollQueue {
+    #[pin]
+    head: Opaque<bindings::wait_queue_head>,
+}
+
+// SAFETY: A `wait_queue_head` is used from any thread under its own lock.
+unsafe impl Send for PollQueue {}
+// SAFETY: As above.
+unsafe impl Sync for PollQueue {}
+
+/// A [`PollQueue`] initialiser with a lock class of its own, named after the call site or
+/// `$name`.
+macro_rules! new_poll_queue {
+    ($name:literal) => {
+        $crate::cdev::PollQueue::new(::kernel::c_str!($name), ::kernel::static_lock_class!())
+    };
+}
+pub(crate) use new_poll_queue;
+
+impl PollQueue {
+    /// An empty queue; see [`new_poll_queue!`].
+    pub(crate) fn new(name: &'static CStr, key: Pin<&'static LockClassKey>) -> impl PinInit<Self> {
+        pin_init!(PollQueue {
+            // SAFETY: `slot` is valid for writes; `name` and `key` live forever.
+            head <- Opaque::ffi_init(|slot| unsafe {
+                bindings::__init_waitqueue_head(slot, name.as_char_ptr(), key.as_ptr())
+            }),
+        })
+    }
+
+    /// Whether anybody is registered (`wq_has_sleeper()`): a full barrier, then the list.
+    fn has_waiters(&self) -> bool {
+        smp_mb(Full);
+        let head = self.head.get();
+        // SAFETY: `head` is an initialised wait queue head. A racy read of the list's first
+        // pointer is what `waitqueue_active()` does; the barrier above orders it after the
+        // caller's change of the condition.
+        let first = unsafe {
+            let list = core::ptr::addr_of_mut!((*head).head);
+            (core::ptr::addr_of!((*list).next).read_volatile(), list)
+        };
+        first.0 != first.1
+    }
+
+    /// Wakes every registered poller, if there is one.
+    pub(crate) fn wake(&self) {
+        if self.has_waiters() {
+            // SAFETY: `head` is an initialised wait queue head.
+            unsafe { bindings::__wake_up(self.head.get(), TASK_NORMAL, 0, null_mut()) };
+        }
+    }
+}
+
+#[pinned_drop]
+impl PinnedDrop for PollQueue {
+    fn drop(self: Pin<&mut Self>) {
+        // Removes what epoll still has registered (POLLFREE), as `PollCondVar` does.
+        // SAFETY: `head` is an initialised wait queue head.
+        unsafe { bindings::__wake_up_pollfree(self.head.get()) };
+        // Waits for epoll to let go of the items.
+        kernel::sync::rcu::synchronize_rcu();
+    }
+}
+
 /// A list of files that asked for `SIGIO` (`struct fasync_struct *`).
 ///
 /// # Invariants
@@ -554,7 +654,12 @@ impl<T: Operations> VTable<T> {
     /// `file` must be an open file of these tables; `table` null or a valid poll table.
     unsafe extern "C" fn poll(file: *mut bindings::file, table: *mut bindings::poll_table) -> u32 {
         // SAFETY: `file` is one of ours; `table` is valid for this call.
-        let (this, table) = unsafe { (Self::borrow(file), PollTable::from_raw(table)) };
+        let this = unsafe { Self::borrow(file) };
+        // INVARIANTS: `table` is null or valid for this call.
+        let table = PollTable {
+            table,
+            _lifetime: PhantomData,
+        };
         // SAFETY: The file is valid for the duration of this call and has no fdget_pos region.
         T::poll(this, unsafe { File::from_raw_file(file) }, &table)
     }

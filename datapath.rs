@@ -17,6 +17,7 @@ use super::{
     TAPMRU,
     TUNMRU, //
 };
+use crate::cdev::PollTable;
 use crate::netdev::{
     iff,
     Live,
@@ -32,7 +33,6 @@ use kernel::{
         IovIterSource, //
     },
     prelude::*,
-    sync::poll::PollTable,
     transmute::FromBytes,
 };
 
@@ -79,7 +79,7 @@ impl Unit {
                 }
                 // A reader that found the queue empty counted itself under this lock before
                 // it slept: nobody to wake means nobody waits.
-                Ok(io.sleepers > 0 || io.polled)
+                Ok(io.sleepers > 0)
             }
         };
         match queued {
@@ -88,6 +88,7 @@ impl Unit {
                 if wake {
                     self.readable.notify_all();
                 }
+                self.pollers.wake();
                 self.fasync.signal_readable();
             }
             Err((loss, skb)) => {
@@ -322,9 +323,8 @@ impl Unit {
     }
 
     pub(crate) fn poll(&self, file: &File, table: &PollTable<'_>) -> u32 {
-        table.register_wait(file, &self.readable);
-        let mut io = self.io.lock();
-        io.polled = true;
+        table.register(file, &self.pollers);
+        let io = self.io.lock();
         let mut mask = epoll::OUT | epoll::WRNORM;
         if io.queue.len() > 0 {
             mask |= epoll::IN | epoll::RDNORM;

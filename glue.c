@@ -65,6 +65,11 @@ static void tuntap_rs_setup(struct net_device *dev, unsigned int kind)
 	dev->pcpu_stat_type = NETDEV_PCPU_STAT_TSTATS;
 	/* The unit's own lock serialises transmission: no per-packet netif_tx_lock (as tun). */
 	dev->lltx = true;
+	/*
+	 * No netpoll (netconsole): it is the one caller of ndo_start_xmit with interrupts off, and
+	 * the transmit path's lock only disables bottom halves (netdev/bhlock.rs).
+	 */
+	dev->priv_flags |= IFF_DISABLE_NETPOLL;
 	tuntap_rs_link_setup(dev, kind);
 }
 

@@ -5,7 +5,10 @@
 //! (the I/O and ioctls).
 
 use crate::{
-    cdev,
+    cdev::{
+        self,
+        PollTable, //
+    },
     clone,
     driver::Kind, //
     unit::Unit,
@@ -19,7 +22,6 @@ use kernel::{
     prelude::*,
     seq_file::SeqFile,
     sync::{
-        poll::PollTable,
         Arc,
         ArcBorrow, //
     },

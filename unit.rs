@@ -26,13 +26,16 @@
 use crate::{
     cdev::{
         self,
-        Fasync, //
+        new_poll_queue,
+        Fasync,
+        PollQueue, //
     },
     driver::Kind, //
     module_parameters,
     netdev::{
         features,
         iff,
+        new_spinlock_bh,
         EthtoolLink,
         LinkInfo,
         LinkLayer,
@@ -43,6 +46,7 @@ use crate::{
         Setup,
         Skb,
         SkbQueue,
+        SpinLockBh,
         ETH_HLEN, //
     },
 };
@@ -64,15 +68,14 @@ use stats::{
 
 use kernel::{
     fs::File,
-    new_mutex, new_poll_condvar, new_spinlock_irq,
+    new_condvar, new_mutex,
     prelude::*,
     seq_file::SeqFile,
     seq_print,
     sync::{
-        poll::PollCondVar,
         Arc,
-        Mutex,
-        SpinLockIrq, //
+        CondVar,
+        Mutex, //
     },
     uaccess::{
         UserPtr,
@@ -262,8 +265,6 @@ struct Io {
     offload: Offload,
     /// Readers blocked in `read`, waiting on `readable`.
     sleepers: u32,
-    /// The unit has been polled: pollers may be waiting on `readable` at any time from now on.
-    polled: bool,
 }
 
 impl Io {
@@ -288,10 +289,13 @@ pub(crate) struct Unit {
     kind: Kind,
     number: u32,
     #[pin]
-    io: SpinLockIrq<Io>,
-    /// Readers and pollers wait here for a packet or for the unit to die.
+    io: SpinLockBh<Io>,
+    /// Readers blocked in `read` wait here for a packet or for the unit to die.
     #[pin]
-    readable: PollCondVar,
+    readable: CondVar,
+    /// `poll`, `select` and epoll wait here for the same.
+    #[pin]
+    pollers: PollQueue,
     /// Files that asked for `SIGIO`.
     fasync: Fasync,
     stats: Stats,
@@ -312,7 +316,7 @@ impl Unit {
                 netdev,
                 kind,
                 number,
-                io <- new_spinlock_irq!(
+                io <- new_spinlock_bh!(
                     Io {
                         queue: SkbQueue::new(),
                         open: false,
@@ -325,11 +329,11 @@ impl Unit {
                         vnet_hdr: 0,
                         offload: Offload::default_for(*kind),
                         sleepers: 0,
-                        polled: false,
                     },
                     "Unit::io"
                 ),
-                readable <- new_poll_condvar!("Unit::readable"),
+                readable <- new_condvar!("Unit::readable"),
+                pollers <- new_poll_queue!("Unit::pollers"),
                 fasync: Fasync::new(),
                 stats: Stats::new(),
                 ctl <- new_mutex!(Ctl { baudrate: 0 }, "Unit::ctl"),
@@ -488,6 +492,7 @@ impl Unit {
             }
         }
         self.readable.notify_all();
+        self.pollers.wake();
         transient && live.is_some()
     }
 
@@ -506,6 +511,7 @@ impl Unit {
         };
         drop(pending);
         self.readable.notify_all();
+        self.pollers.wake();
         self.fasync.signal_readable();
         true
     }

@@ -3,7 +3,15 @@
 #
 # Build (or reuse) a Rust-enabled kernel tree for tuntap_rs.
 #
-#   scripts/kernel.sh [debug|release]      build if needed; print the tree's path on stdout
+#   scripts/kernel.sh [debug|release|kasan]   build if needed; print the tree's path on stdout
+#
+# debug and release are built with GCC. kasan is debug plus generic KASAN, built with LLVM=-19
+# (clang-19, lld-19 from bookworm; scripts/setup.sh kasan installs them): CONFIG_RUST accepts
+# KASAN only when the C compiler is clang. Rust code is compiled by rustc's own LLVM (22), C by
+# clang 19; KASAN needs no common LLVM (only cross-language LTO and inlined C helpers do, which
+# the kernel gates on RUSTC_CLANG_LLVM_COMPATIBLE). bindgen uses libclang 19, as clang.
+# The tree records its make variables in .tuntap-make (LLVM=...), which the Makefile passes
+# on when it builds the module against it.
 #
 # The tree lives in $TUNTAP_CACHE/linux-<version>-<flavour>-<hash>, where the hash covers the
 # kernel source package version, rustc's version, the config fragments and `recipe` below (bump
@@ -21,14 +29,21 @@ flavour=${1:-debug}
 case "$flavour" in
 debug) fragments=("$top/selftests/config" "$here/kconfig/debug.config") ;;
 release) fragments=("$top/selftests/config" "$here/kconfig/release.config") ;;
-*) die "unknown kernel flavour '$flavour' (debug or release)" ;;
+kasan) fragments=("$top/selftests/config" "$here/kconfig/debug.config" "$here/kconfig/kasan.config") ;;
+*) die "unknown kernel flavour '$flavour' (debug, release or kasan)" ;;
 esac
+make_vars=()
+if [ "$flavour" = kasan ]; then
+	"$here/setup.sh" kasan >&2 || die "scripts/setup.sh kasan failed"
+	make_vars=(LLVM=-19)
+	export LLVM=-19 LIBCLANG_PATH=/usr/lib/llvm-19/lib
+fi
 
 tarball=/usr/src/linux-source-7.3.tar.xz
 [ -f "$tarball" ] || die "$tarball missing: run scripts/setup.sh"
 srcver=$(dpkg-query -W -f='${Version}' linux-source-7.3)
 recipe=1
-hash=$( { echo "$srcver recipe=$recipe"; rustc --version; cat "${fragments[@]}"; } | sha256sum | cut -c1-12)
+hash=$( { echo "$srcver recipe=$recipe${make_vars[*]:+ ${make_vars[*]}}"; rustc --version; cat "${fragments[@]}"; } | sha256sum | cut -c1-12)
 tree="$TUNTAP_CACHE/linux-7.3-$flavour-$hash"
 
 if [ -f "$tree/.tuntap-built" ]; then
@@ -90,6 +105,7 @@ if ! wait "$pid"; then
 	tail -n 40 "$log" >&2
 	die "kernel build failed (full log: $log)"
 fi
+printf '%s\n' "${make_vars[@]}" >"$tree/.tuntap-make"
 touch "$tree/.tuntap-built"
 for old in "$TUNTAP_CACHE"/linux-7.3-"$flavour"-*; do
 	[ "$old" = "$tree" ] || rm -rf "$old"

@@ -161,6 +161,10 @@ main() {
 
 if [ "${1:-}" = --env ]; then
 	print_env
+elif [ "${1:-}" = kasan ]; then
+	# The KASAN kernel's compilers (scripts/kernel.sh kasan): clang, lld and the LLVM tools,
+	# and libclang for bindgen, all version 19 (bookworm's newest).
+	need_debs clang-19 lld-19 llvm-19 libclang1-19
 else
 	main "$@"
 fi
