@@ -42,7 +42,7 @@ else
 KDIR_CMD := echo $(KDIR)
 endif
 
-RUST_SOURCES := tuntap_rs.rs driver.rs cdev.rs netdev.rs netdev/bhlock.rs netdev/device.rs \
+RUST_SOURCES := tuntap_rs.rs driver.rs cdev.rs netdev.rs netdev/device.rs \
 	netdev/driver.rs netdev/skb.rs netdev/sys.rs node.rs clone.rs unit.rs datapath.rs framing.rs \
 	ioctl.rs stats.rs uapi.rs
 KBUILD_ARGS = -C $(KDIR) M=$(TOP) RUST_LIB_SRC=$(RUST_LIB_SRC)

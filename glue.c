@@ -19,6 +19,8 @@
 /* The Rust side (netdev/sys.rs, driver.rs) asserts the same: a drifted declaration breaks the build. */
 static_assert(sizeof(struct tuntap_rs_link_info) == 16);
 static_assert(TUNTAP_RS_KIND_VMNET == 2 && TUNTAP_RS_KINDS == 3);
+/* netdev/skb.rs links its queue through `skb->next` without a call: the struct's first word. */
+static_assert(offsetof(struct sk_buff, next) == 0);
 
 /* --- net_device ------------------------------------------------------------------------- */
 
@@ -65,11 +67,6 @@ static void tuntap_rs_setup(struct net_device *dev, unsigned int kind)
 	dev->pcpu_stat_type = NETDEV_PCPU_STAT_TSTATS;
 	/* The unit's own lock serialises transmission: no per-packet netif_tx_lock (as tun). */
 	dev->lltx = true;
-	/*
-	 * No netpoll (netconsole): it is the one caller of ndo_start_xmit with interrupts off, and
-	 * the transmit path's lock only disables bottom halves (netdev/bhlock.rs).
-	 */
-	dev->priv_flags |= IFF_DISABLE_NETPOLL;
 	tuntap_rs_link_setup(dev, kind);
 }
 
@@ -548,16 +545,6 @@ int tuntap_rs_skb_orphan(struct sk_buff *skb)
 	skb_orphan(skb);
 	nf_reset_ct(skb);
 	return 0;
-}
-
-struct sk_buff *tuntap_rs_skb_next(const struct sk_buff *skb)
-{
-	return skb->next;
-}
-
-void tuntap_rs_skb_set_next(struct sk_buff *skb, struct sk_buff *next)
-{
-	skb->next = next;
 }
 
 /* --- files ------------------------------------------------------------------------------- */

@@ -127,8 +127,6 @@ int tuntap_rs_skb_vnet_hdr_to(struct sk_buff *skb, const void *hdr, bool little_
 unsigned int tuntap_rs_skb_len(const struct sk_buff *skb);
 __be16 tuntap_rs_skb_protocol(const struct sk_buff *skb);
 int tuntap_rs_skb_push(struct sk_buff *skb, const void *data, unsigned int len);
-struct sk_buff *tuntap_rs_skb_next(const struct sk_buff *skb);
-void tuntap_rs_skb_set_next(struct sk_buff *skb, struct sk_buff *next);
 
 /* Files. */
 bool tuntap_rs_kiocb_nowait(struct kiocb *iocb);

@@ -23,16 +23,11 @@
 //!
 //! [`Rtnl`] is the RTNL mutex; where it nests: the crate root's lock order.
 
-mod bhlock;
 mod device;
 mod driver;
 mod skb;
 mod sys;
 
-pub(crate) use bhlock::{
-    new_spinlock_bh,
-    SpinLockBh, //
-};
 pub(crate) use device::{
     register,
     Live,

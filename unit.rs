@@ -35,7 +35,6 @@ use crate::{
     netdev::{
         features,
         iff,
-        new_spinlock_bh,
         EthtoolLink,
         LinkInfo,
         LinkLayer,
@@ -46,7 +45,6 @@ use crate::{
         Setup,
         Skb,
         SkbQueue,
-        SpinLockBh,
         ETH_HLEN, //
     },
 };
@@ -68,14 +66,15 @@ use stats::{
 
 use kernel::{
     fs::File,
-    new_condvar, new_mutex,
+    new_condvar, new_mutex, new_spinlock_irq,
     prelude::*,
     seq_file::SeqFile,
     seq_print,
     sync::{
         Arc,
         CondVar,
-        Mutex, //
+        Mutex,
+        SpinLockIrq, //
     },
     uaccess::{
         UserPtr,
@@ -289,7 +288,7 @@ pub(crate) struct Unit {
     kind: Kind,
     number: u32,
     #[pin]
-    io: SpinLockBh<Io>,
+    io: SpinLockIrq<Io>,
     /// Readers blocked in `read` wait here for a packet or for the unit to die.
     #[pin]
     readable: CondVar,
@@ -316,7 +315,7 @@ impl Unit {
                 netdev,
                 kind,
                 number,
-                io <- new_spinlock_bh!(
+                io <- new_spinlock_irq!(
                     Io {
                         queue: SkbQueue::new(),
                         open: false,

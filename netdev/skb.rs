@@ -135,6 +135,12 @@ impl Drop for Skb {
     }
 }
 
+/// `skb->next`, the first word of a `struct sk_buff` (`glue.c` asserts the offset; `sk_buff` is
+/// opaque to bindgen), so that queueing a packet costs no call.
+fn next(skb: *mut bindings::sk_buff) -> *mut *mut bindings::sk_buff {
+    skb.cast()
+}
+
 /// A FIFO of owned packets, linked through `skb->next`.
 ///
 /// # Invariants
@@ -170,11 +176,11 @@ impl SkbQueue {
         let raw = skb.into_raw();
         // SAFETY: We own `raw`; `tail`, if any, is in the list.
         unsafe {
-            sys::tuntap_rs_skb_set_next(raw, core::ptr::null_mut());
+            next(raw).write(core::ptr::null_mut());
             if self.tail.is_null() {
                 self.head = raw;
             } else {
-                sys::tuntap_rs_skb_set_next(self.tail, raw);
+                next(self.tail).write(raw);
             }
         }
         self.tail = raw;
@@ -186,8 +192,8 @@ impl SkbQueue {
         let head = NonNull::new(self.head)?;
         // SAFETY: `head` is in the list, owned by us.
         unsafe {
-            self.head = sys::tuntap_rs_skb_next(head.as_ptr());
-            sys::tuntap_rs_skb_set_next(head.as_ptr(), core::ptr::null_mut());
+            self.head = next(head.as_ptr()).read();
+            next(head.as_ptr()).write(core::ptr::null_mut());
         }
         if self.head.is_null() {
             self.tail = core::ptr::null_mut();

@@ -143,7 +143,5 @@ extern "C" {
         data: *const c_void,
         len: c_uint,
     ) -> c_int;
-    pub(crate) fn tuntap_rs_skb_next(skb: *const bindings::sk_buff) -> *mut bindings::sk_buff;
-    pub(crate) fn tuntap_rs_skb_set_next(skb: *mut bindings::sk_buff, next: *mut bindings::sk_buff);
 
 }
