@@ -14,7 +14,10 @@
 #   make check            the test tier CI runs: every program on the debug and the stock kernel,
 #                         long loops shortened, host checks; per-stage times
 #   make check TESTS="module -t cloning_nodes"   one program, one test (KERNELS="debug stock")
-#   make soak             the long tier: 10 000 create-to-destroy cycles, every fault site
+#   make soak             the long tier: 10 000 create-to-destroy cycles, every fault site,
+#                         long random workouts; on the debug, stock and KASAN kernels
+#                         (SOAK_KERNELS; the KASAN kernel is built with clang once, ~40 min)
+#   make check KERNELS=kasan   the check tier on the KASAN kernel alone
 #   make clippy           build with CLIPPY=1 (warnings are errors)
 #   make fmt-check        rustfmt --check with the kernel's .rustfmt.toml
 #   make rust-analyzer    write rust-project.json for editors
@@ -45,14 +48,25 @@ endif
 RUST_SOURCES := tuntap_rs.rs driver.rs cdev.rs netdev.rs netdev/device.rs \
 	netdev/driver.rs netdev/skb.rs netdev/sys.rs node.rs clone.rs unit.rs datapath.rs framing.rs \
 	ioctl.rs stats.rs uapi.rs
-KBUILD_ARGS = -C $(KDIR) M=$(TOP) RUST_LIB_SRC=$(RUST_LIB_SRC)
+# A tree built with LLVM (scripts/kernel.sh kasan) records its make variables (LLVM=-19) in
+# .tuntap-make; modules built against it need the same compilers.
+KDIR_VARS = $(shell cat $(KDIR)/.tuntap-make 2>/dev/null)
+KBUILD_ARGS = -C $(KDIR) M=$(TOP) RUST_LIB_SRC=$(RUST_LIB_SRC) $(KDIR_VARS)
 
-.PHONY: stock soak bench all modules clippy fmt-check fmt rust-analyzer modules_install install setup selftests examples run check clean
+.PHONY: stock soak bench all modules module-copy clippy fmt-check fmt rust-analyzer modules_install install setup selftests examples run check clean
 
 all: modules
 
 modules:
 	$(MAKE) $(KBUILD_ARGS) modules
+
+# The module built in a copy of the sources under MODDIR (kbuild keeps one build per source
+# directory): for a second kernel beside the one the tree is built for (bench, KASAN).
+MODDIR ?= $(TOP)/out/module
+module-copy:
+	rm -rf $(MODDIR) && mkdir -p $(MODDIR) && \
+		cp --parents Kbuild glue.c glue.h $(RUST_SOURCES) $(MODDIR)/ && cp -r include $(MODDIR)/ && \
+		$(MAKE) -C $(KDIR) M=$(MODDIR) RUST_LIB_SRC=$(RUST_LIB_SRC) $(KDIR_VARS) modules
 
 clippy:
 	rm -f $(TOP)/tuntap_main.o
@@ -122,8 +136,10 @@ KERNELS ?= debug stock
 check:
 	$(SCRIPTS)/check.sh --tier check --kernels "$(KERNELS)" $(TESTS)
 
+# soak adds the KASAN kernel (scripts/kernel.sh kasan: built once, about 40 minutes).
+SOAK_KERNELS ?= debug stock kasan
 soak:
-	$(SCRIPTS)/check.sh --tier soak --kernels "$(KERNELS)" $(TESTS)
+	$(SCRIPTS)/check.sh --tier soak --kernels "$(SOAK_KERNELS)" $(TESTS)
 
 # The benchmark: release kernel, the module built for it in a copy under bench/out (kbuild keeps
 # one build per source directory, and ours is built for the debug kernel), one VM boot with two
@@ -139,9 +155,7 @@ BENCH_WORKS ?= inject egress rtt rttpoll pair floor bulk create
 bench:
 	$(SCRIPTS)/setup.sh
 	rkdir=$$($(SCRIPTS)/kernel.sh release) && plugin=$$(bench/plugin.sh $(TOP)/bench/out) && \
-		mkdir -p bench/out/module && \
-		cp --parents Kbuild glue.c glue.h $(RUST_SOURCES) bench/out/module/ && cp -r include bench/out/module/ && \
-		$(MAKE) -C $$rkdir M=$(TOP)/bench/out/module RUST_LIB_SRC=$(RUST_LIB_SRC) modules && \
+		$(MAKE) module-copy KDIR=$$rkdir MODDIR=$(TOP)/bench/out/module && \
 		$(CC) -O2 -Wall -Wextra -I$(TOP)/include -o bench/out/tunbench bench/tunbench.c -lpthread && \
 		cp $$rkdir/drivers/net/tun.ko bench/out/tun.ko && rm -f bench/out/window.log && \
 		$(SCRIPTS)/vm --kdir $$rkdir --module $(TOP)/bench/out/module/tuntap_rs.ko --cpus 2 \

@@ -74,6 +74,7 @@ impl Unit {
                 io.queue.push(skb);
                 // Backpressure: a full queue stops the stack, the reader restarts it.
                 if io.queue.len() >= limit {
+                    io.stopped = true;
                     self.netdev.stop_queue();
                     self.stats.queue_stopped();
                 }
@@ -113,8 +114,10 @@ impl Unit {
                     return Err(EINVAL);
                 }
                 if let Some(skb) = io.queue.pop() {
-                    let restart =
-                        io.queue.len() < self.queue_limit() && self.netdev.queue_stopped();
+                    let restart = io.stopped && io.queue.len() < self.queue_limit();
+                    if restart {
+                        io.stopped = false;
+                    }
                     break (skb, self.vnet_on_read(&io), restart);
                 }
                 if nonblock {

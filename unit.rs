@@ -264,6 +264,9 @@ struct Io {
     offload: Offload,
     /// Readers blocked in `read`, waiting on `readable`.
     sleepers: u32,
+    /// The transmit path stopped the stack's queue because this one was full: the read that
+    /// makes room restarts it.
+    stopped: bool,
 }
 
 impl Io {
@@ -328,6 +331,7 @@ impl Unit {
                         vnet_hdr: 0,
                         offload: Offload::default_for(*kind),
                         sleepers: 0,
+                        stopped: false,
                     },
                     "Unit::io"
                 ),
@@ -454,6 +458,7 @@ impl Unit {
             // offloads.
             let had_vnet_hdr = core::mem::take(&mut io.vnet_hdr) != 0;
             io.offload = Offload::default_for(self.kind);
+            io.stopped = false;
             (io.take_queue(), io.transient, had_vnet_hdr)
         };
         // Freed outside the spinlock.

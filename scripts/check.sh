@@ -4,21 +4,26 @@
 # The test tiers (`make check`, `make soak`): every stage from set-up to the last VM, each timed,
 # and the final `N passed, N failed` line.
 #
-#   scripts/check.sh [--tier check|soak] [--kernels "debug stock"] [PROG [kselftest args...]]
+#   scripts/check.sh [--tier check|soak] [--kernels "debug stock kasan"] [PROG [kselftest args...]]
 #
 # Stages: set-up (scripts/setup.sh); the debug kernel (scripts/kernel.sh debug, built once and
 # cached); the module, selftests and examples for it; the stock kernel's module (scripts/stock.sh:
 # trixie root, Rust metadata, tuntap_rs.ko) and image (scripts/stock-image.sh); the stock host
 # checks (scripts/stock-test.sh: the wrong-compiler refusal, DKMS in the trixie root, signing);
 # the suite in the debug kernel's VM; the DKMS-built module and then the suite in the stock
-# kernel's VM; the host checks (scripts/install-test.sh, scripts/dkms-test.sh).
+# kernel's VM; with "kasan" among the kernels, the KASAN kernel (scripts/kernel.sh kasan, built
+# once with clang and cached), the module built for it in out/kasan, and the suite in its VM
+# (any KASAN report is a splat: it fails the run); the host checks (scripts/install-test.sh,
+# scripts/dkms-test.sh).
 #
 # Tiers (Documentation/tuntap_rs.rst, "Test tiers"):
 #   check  every program on both kernels, long loops shortened: 1 000 create-to-destroy cycles,
 #          fault sweeps trying every 3rd site from a rotating start (every site over 3 runs)
-#   soak   10 000 cycles and every fault site, on both kernels
+#   soak   10 000 cycles, every fault site, long random workouts (make soak adds the KASAN
+#          kernel)
 # A run of one program (PROG) skips the host checks; --kernels picks the kernels (both default).
-# Each guest console is kept (vm-console.log, vm-console-stock.log) and must show no splat.
+# Each guest console is kept (vm-console.log, vm-console-stock.log, vm-console-kasan.log) and
+# must show no splat.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
@@ -40,7 +45,8 @@ want() { case " $kernels " in *" $1 "*) return 0 ;; esac; return 1; }
 
 # What the guest's programs read (selftests/stress.c, selftests/faults.c).
 if [ "$tier" = soak ]; then
-	guest_env=(STRESS_CYCLES=10000 FAULTS_STRIDE=1)
+	# The random workout (selftests/workout.c): its fixed seeds, then random ones for 15 minutes.
+	guest_env=(STRESS_CYCLES=10000 FAULTS_STRIDE=1 WORKOUT_SECONDS=900)
 	vm_timeout=14400
 else
 	# A rotating start, so that three runs together try every site.
@@ -79,7 +85,7 @@ report() {
 	echo "== stage times ($tier tier) =="
 	printf '%s\n' "${stages[@]}"
 	printf '%-34s %5d s\n' "total" $((SECONDS - t_all))
-	for label in "debug kernel" "stock kernel" "host checks"; do
+	for label in "debug kernel" "stock kernel" "KASAN kernel" "host checks"; do
 		[ -n "${lpass[$label]:-}" ] && echo "$label: ${lpass[$label]} passed, ${lfail[$label]} failed"
 	done
 	echo "$pass passed, $fail failed"
@@ -150,6 +156,22 @@ if want stock && [ "$whole" = 1 ]; then
 	rm -f "$out"
 fi
 
+kasan_kdir="" kasan_ko=""
+if want kasan; then
+	kdir_file=$(mktemp)
+	stage "KASAN kernel (scripts/kernel.sh kasan)" sh -c "'$here/kernel.sh' kasan >'$kdir_file'" &&
+		kasan_kdir=$(cat "$kdir_file")
+	rm -f "$kdir_file"
+	[ -n "$kasan_kdir" ] &&
+		stage "KASAN: module (out/kasan)" make -s -C "$top" module-copy KDIR="$kasan_kdir" \
+			MODDIR="$top/out/kasan/module" &&
+		kasan_ko=$top/out/kasan/module/tuntap_rs.ko
+	if [ -z "$kasan_ko" ]; then
+		count "KASAN kernel" "0 passed, 1 failed"
+		kernels=${kernels/kasan/}
+	fi
+fi
+
 if want debug; then
 	stage "VM: suite on the debug kernel" suite "debug kernel" "$top/vm-console.log" --kdir "$kdir" --kmemleak \
 		-- env "${guest_env[@]}" "$top/selftests/run.sh" "$@"
@@ -163,6 +185,13 @@ if want stock; then
 	fi
 	stage "VM: suite on the stock kernel" suite "stock kernel" "$top/vm-console-stock.log" --image "$stock_img" \
 		--module "$stock_ko" -- env "${guest_env[@]}" "$top/selftests/run.sh" "$@"
+fi
+
+if want kasan; then
+	# KASAN makes the guest two to three times slower: twice the time limit.
+	vm_timeout=$((vm_timeout * 2)) stage "VM: suite on the KASAN kernel" suite "KASAN kernel" \
+		"$top/vm-console-kasan.log" --kdir "$kasan_kdir" --module "$kasan_ko" --kmemleak \
+		-- env "${guest_env[@]}" "$top/selftests/run.sh" "$@"
 fi
 
 if [ "$whole" = 1 ] && [ -n "$kdir" ]; then
