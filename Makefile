@@ -46,7 +46,7 @@ KDIR_CMD := echo $(KDIR)
 endif
 
 RUST_SOURCES := tuntap_rs.rs driver.rs cdev.rs netdev.rs netdev/device.rs \
-	netdev/driver.rs netdev/skb.rs netdev/sys.rs node.rs clone.rs unit.rs datapath.rs framing.rs \
+	netdev/driver.rs netdev/irqlock.rs netdev/skb.rs netdev/sys.rs node.rs clone.rs unit.rs datapath.rs framing.rs \
 	ioctl.rs stats.rs uapi.rs
 # A tree built with LLVM (scripts/kernel.sh kasan) records its make variables (LLVM=-19) in
 # .tuntap-make; modules built against it need the same compilers.

@@ -25,6 +25,7 @@
 
 mod device;
 mod driver;
+mod irqlock;
 mod skb;
 mod sys;
 
@@ -43,6 +44,10 @@ pub(crate) use driver::{
     LinkSetup,
     NetDriver,
     NetUnit, //
+};
+pub(crate) use irqlock::{
+    new_spinlock_irqsave,
+    SpinLockIrqSave, //
 };
 pub(crate) use skb::{
     Skb,

@@ -23,9 +23,10 @@
 //!
 //! `misc_mtx` (held by `misc_open` around a cloning open) → `Unit::ctl` (a mutex: open, close
 //! and the ioctls that change the interface) → RTNL ([`netdev::Rtnl`]; rtnetlink calls
-//! `newlink` and `dellink` with it held) → `clone::UNITS` (the registry) → `Unit::io` (an
-//! IRQ-safe spinlock taken by the transmit path in softirq context: nothing that sleeps runs
-//! under it, and packets are freed outside it).
+//! `newlink` and `dellink` with it held) → `clone::UNITS` (the registry) → `Unit::io` (a
+//! spinlock that saves and disables interrupts, [`netdev::SpinLockIrqSave`], taken by the
+//! transmit path in softirq context: nothing that sleeps runs under it, and packets are freed
+//! outside it).
 
 use driver::Kind;
 use kernel::prelude::*;

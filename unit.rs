@@ -35,6 +35,7 @@ use crate::{
     netdev::{
         features,
         iff,
+        new_spinlock_irqsave,
         EthtoolLink,
         LinkInfo,
         LinkLayer,
@@ -45,6 +46,7 @@ use crate::{
         Setup,
         Skb,
         SkbQueue,
+        SpinLockIrqSave,
         ETH_HLEN, //
     },
 };
@@ -66,15 +68,14 @@ use stats::{
 
 use kernel::{
     fs::File,
-    new_condvar, new_mutex, new_spinlock_irq,
+    new_condvar, new_mutex,
     prelude::*,
     seq_file::SeqFile,
     seq_print,
     sync::{
         Arc,
         CondVar,
-        Mutex,
-        SpinLockIrq, //
+        Mutex, //
     },
     uaccess::{
         UserPtr,
@@ -291,7 +292,7 @@ pub(crate) struct Unit {
     kind: Kind,
     number: u32,
     #[pin]
-    io: SpinLockIrq<Io>,
+    io: SpinLockIrqSave<Io>,
     /// Readers blocked in `read` wait here for a packet or for the unit to die.
     #[pin]
     readable: CondVar,
@@ -318,7 +319,7 @@ impl Unit {
                 netdev,
                 kind,
                 number,
-                io <- new_spinlock_irq!(
+                io <- new_spinlock_irqsave!(
                     Io {
                         queue: SkbQueue::new(),
                         open: false,
