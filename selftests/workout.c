@@ -239,6 +239,7 @@ static int read_param(const char *p)
 
 static struct params params_now(void)
 {
+	struct params d = { .tun_cloning = true, .tap_cloning = true };
 	struct params p = {
 		.tun_cloning = read_param("tun_devfs_cloning") != 0,
 		.tap_cloning = read_param("tap_devfs_cloning") != 0,
@@ -248,6 +249,9 @@ static struct params params_now(void)
 	};
 	if (p.debug < 0)
 		p.debug = 0;
+	/* Not in sysfs: the defaults, which scripts/vm and the other programs leave. */
+	if (access("/sys/module/tuntap_rs/parameters/tap_up_on_open", R_OK))
+		return d;
 	return p;
 }
 
@@ -294,7 +298,8 @@ static int clean_state(const struct params *p)
 	ret = module_reload(s);
 	if (ret)
 		return ret;
-	cur_params = params_now();
+	/* What the module was loaded with (its parameters need not show in sysfs). */
+	cur_params = *p;
 	global_debug = p->debug;
 	return 0;
 }
