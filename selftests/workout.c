@@ -21,7 +21,7 @@
  * sequence are printed.
  *
  * Environment: WORKOUT_SEEDS (comma-separated; default 1,2,3,4), WORKOUT_OPS (operations per
- * seed, all threads together; default 600: about 12 s a seed on the debug kernel under TCG), WORKOUT_SECONDS (0: the fixed seeds only; >0:
+ * seed, all threads together; default 600: about 6 s a seed on the debug kernel under TCG), WORKOUT_SECONDS (0: the fixed seeds only; >0:
  * then random seeds until that many seconds have passed), WORKOUT_THREADS (default 3),
  * WORKOUT_EPOCHS (default 2), WORKOUT_SHRINK_SECONDS (time limit of the shrinker; default 600).
  *
