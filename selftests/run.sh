@@ -12,7 +12,7 @@ cd "$(dirname "$0")" || exit 1
 if ! grep -q '^tuntap_rs ' /proc/modules && [ -n "$TUNTAP_KO" ]; then
 	insmod "$TUNTAP_KO" || exit 1
 fi
-progs="kunit.sh module tun tun32 tap vnet offload offload32 lifecycle hostile examples.sh tools.sh stress faults"
+progs="kunit.sh module tun tun32 tap vnet offload offload32 lifecycle hostile examples.sh tools.sh workout stress faults"
 if [ $# -gt 0 ]; then
 	progs=$1
 	shift
