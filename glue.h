@@ -124,7 +124,7 @@ int tuntap_rs_skb_vnet_hdr_from(const struct sk_buff *skb, void *hdr, bool littl
 				bool has_data_valid);
 int tuntap_rs_skb_vnet_hdr_to(struct sk_buff *skb, const void *hdr, bool little_endian,
 			      int network, __be16 protocol);
-unsigned int tuntap_rs_skb_len(const struct sk_buff *skb);
+extern const unsigned int tuntap_rs_skb_len_offset;
 __be16 tuntap_rs_skb_protocol(const struct sk_buff *skb);
 int tuntap_rs_skb_push(struct sk_buff *skb, const void *data, unsigned int len);
 

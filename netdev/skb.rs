@@ -7,7 +7,31 @@ use super::{
     VirtioNetHdr, //
 };
 use core::ptr::NonNull;
-use kernel::{bindings, error::to_result, iov::IovIterDest, prelude::*};
+use kernel::{bindings, iov::IovIterDest, prelude::*};
+
+/// `to_result`, inlined: the `kernel` crate's is a call, and the packet path makes two a
+/// packet.
+#[inline]
+fn to_result(ret: c_int) -> Result {
+    if ret < 0 {
+        Err(Error::from_errno(ret))
+    } else {
+        Ok(())
+    }
+}
+
+/// `skb->len` (an `unsigned int`) without a call: read at the offset the C glue gives.
+///
+/// # Safety
+///
+/// `skb` must be a valid sk_buff.
+unsafe fn len_of(skb: *const bindings::sk_buff) -> usize {
+    // SAFETY: `skb` is valid (caller's contract); the offset is C's `offsetof`, a constant.
+    unsafe {
+        let offset = sys::tuntap_rs_skb_len_offset as usize;
+        skb.byte_add(offset).cast::<u32>().read() as usize
+    }
+}
 
 /// An owned packet.
 ///
@@ -32,7 +56,7 @@ impl Skb {
     /// The packet length in bytes.
     pub(crate) fn len(&self) -> usize {
         // SAFETY: The skb is valid.
-        unsafe { sys::tuntap_rs_skb_len(self.skb.as_ptr()) as usize }
+        unsafe { len_of(self.skb.as_ptr()) }
     }
 
     /// The packet's EtherType (`skb->protocol`), in host byte order.
@@ -206,7 +230,7 @@ impl SkbQueue {
     /// The length of the oldest packet, if any.
     pub(crate) fn peek_len(&self) -> Option<usize> {
         // SAFETY: `head`, if not null, is a valid skb owned by the queue.
-        (!self.head.is_null()).then(|| unsafe { sys::tuntap_rs_skb_len(self.head) } as usize)
+        (!self.head.is_null()).then(|| unsafe { len_of(self.head) })
     }
 }
 

@@ -35,6 +35,8 @@ const _: () = assert!(core::mem::size_of::<LinkInfo>() == 16);
 // to them, as the kernel's own `bindings` crate does.
 #[expect(improper_ctypes)]
 extern "C" {
+    /// `offsetof(struct sk_buff, len)`.
+    pub(crate) static tuntap_rs_skb_len_offset: c_uint;
     pub(crate) fn tuntap_rs_link_register(kind: c_uint, name: *const c_char) -> c_int;
     pub(crate) fn tuntap_rs_extack_msg(extack: *mut bindings::netlink_ext_ack, msg: *const c_char);
     pub(crate) fn tuntap_rs_link_unregister(kind: c_uint);
@@ -136,7 +138,6 @@ extern "C" {
         network: c_int,
         protocol: u16,
     ) -> c_int;
-    pub(crate) fn tuntap_rs_skb_len(skb: *const bindings::sk_buff) -> c_uint;
     pub(crate) fn tuntap_rs_skb_protocol(skb: *const bindings::sk_buff) -> u16;
     pub(crate) fn tuntap_rs_skb_push(
         skb: *mut bindings::sk_buff,
