@@ -34,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -967,6 +968,35 @@ TEST_F_TIMEOUT(tun, wakeups, 60)
 	ASSERT_EQ(pid[2], waitpid(pid[2], &status, 0));
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) TH_LOG("poller: %#x", status);
 	EXPECT_EQ(32, read(self->fd, buf, sizeof(buf)));
+}
+
+/*
+ * Edge-triggered epoll: its item stays on the unit's wait queue while the fd is in the set,
+ * so every packet that arrives after the queue was drained is a new edge, whoever waits at the
+ * time (the driver wakes pollers only when one is registered: the epoll item must count).
+ * Net 27.
+ */
+TEST_F_TIMEOUT(tun, epoll_edges, 60)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLET };
+	uint8_t buf[PKT_MAX];
+	int ep = epoll_create1(0);
+
+	ASSERT_LE(0, ep);
+	ASSERT_EQ(0, tun_up4(self->name, 27));
+	ASSERT_EQ(0, fcntl(self->fd, F_SETFL, O_NONBLOCK));
+	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, self->fd, &ev));
+	EXPECT_EQ(0, epoll_wait(ep, &ev, 1, 0));
+	for (int round = 0; round < 3; round++) {
+		ASSERT_EQ(0, send_udp4(v4(27, 2), 27000 + round, "edge", 4));
+		EXPECT_EQ(1, epoll_wait(ep, &ev, 1, WAIT_MS)) TH_LOG("round %d: no edge", round);
+		EXPECT_EQ(32, read(self->fd, buf, sizeof(buf)));
+		EXPECT_EQ(-1, read(self->fd, buf, sizeof(buf)));
+		EXPECT_EQ(EAGAIN, errno);
+		/* Drained, and no packet since: no edge. */
+		EXPECT_EQ(0, epoll_wait(ep, &ev, 1, 0)) TH_LOG("round %d: a stale edge", round);
+	}
+	close(ep);
 }
 
 static volatile sig_atomic_t sigio_count;
