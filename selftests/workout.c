@@ -114,6 +114,7 @@ struct worker {
 	bool trace;		/* print what each op does (the final replay) */
 	struct slot slots[NSLOT];
 	int udp, raw;
+	int zombie;		/* a destroyed unit's file, while op_destroy looks at it */
 	uint16_t port;
 	struct op *log;
 	int nlog, cap;
@@ -295,7 +296,12 @@ static int clean_state(const struct params *p)
 		return 0;
 	}
 	params_str(p, s, sizeof(s));
-	ret = module_reload(s);
+	/* A file closed by another thread a moment ago may still hold the module: retry. */
+	for (int tries = 0; (ret = module_reload(s)) == -EAGAIN || ret == -EBUSY; tries++) {
+		if (tries == 50)
+			break;
+		usleep(100 * 1000);
+	}
 	if (ret)
 		return ret;
 	/* What the module was loaded with (its parameters need not show in sysfs). */
@@ -443,13 +449,23 @@ static size_t head_len(const struct slot *s)
 	return s->q[0].len + (is_l2(s) ? s->vnet : 0);
 }
 
-static void slot_forget(struct worker *w, struct slot *s)
+/*
+ * Gives up the slot's unit number in the cross-thread table. Called before the operation that
+ * may free the number (ip link del, a transient unit's last close): once the kernel has freed
+ * it, another thread's clone may get it before this thread has looked at the result.
+ */
+static void slot_release_number(struct worker *w, struct slot *s)
 {
-	q_purge(s, false);
 	pthread_mutex_lock(&reg_lock);
 	if (s->unit >= 0 && s->unit < 1024 && owner[s->kind][s->unit] == w->id + 1)
 		owner[s->kind][s->unit] = 0;
 	pthread_mutex_unlock(&reg_lock);
+}
+
+static void slot_forget(struct worker *w, struct slot *s)
+{
+	q_purge(s, false);
+	slot_release_number(w, s);
 	s->exists = false;
 	s->just_gone = true;
 	s->async = false;
@@ -565,6 +581,9 @@ static bool slot_created(struct worker *w, int i, const char *name, int fd, bool
 	s->qn = 0;
 	s->exists = true;
 	s->just_gone = false;
+	/* The slot owns the file from here: a failed check below must not leak it (an open file
+	 * keeps the module loaded, and every later seed would fail to reload it). */
+	s->fd = fd;
 	snprintf(s->name, sizeof(s->name), "%s", name);
 	unit = unit_of(prefix[s->kind], name);
 	CHECK(w, unit >= 0, "new unit is named '%s', not %sN", name, prefix[s->kind]);
@@ -576,7 +595,6 @@ static bool slot_created(struct worker *w, int i, const char *name, int fd, bool
 		owner[s->kind][unit] = w->id + 1;
 	pthread_mutex_unlock(&reg_lock);
 	CHECK(w, ret == 0, "%s handed out while thread %d holds it", name, ret - 1);
-	s->fd = fd;
 	s->up = up;
 	s->ifhead = s->lmode = s->transient = s->async = false;
 	s->vnet = 0;
@@ -698,6 +716,8 @@ static bool op_close(struct worker *w, struct slot *s, int i, struct rs *r)
 	drain_signals(w, -1, NULL);
 	CHECK(w, s->sig_got == s->sig_expected, "%s: %d SIGIO signals, the model says %d",
 	      s->name, s->sig_got, s->sig_expected);
+	if (s->transient)
+		slot_release_number(w, s);
 	close(s->fd);
 	s->fd = -1;
 	q_purge(s, true);
@@ -721,6 +741,7 @@ static bool op_destroy(struct worker *w, struct slot *s, int i, struct rs *r)
 	(void)i; (void)r;
 	if (!s->exists)
 		return true;
+	slot_release_number(w, s);
 	ret = link_del(s->name);
 	ERRNO_EQ(w, "ip link del", ret, 0);
 	if (zfd >= 0) {
@@ -730,6 +751,7 @@ static bool op_destroy(struct worker *w, struct slot *s, int i, struct rs *r)
 		ssize_t n;
 
 		s->fd = -1;
+		w->zombie = zfd;	/* closed by worker_fini if a check fails */
 		n = read(zfd, b, sizeof(b));
 		ERRNO_EQ(w, "read after destruction", n < 0 ? -errno : (int)n, -ENXIO);
 		n = write(zfd, b, 20);
@@ -747,6 +769,7 @@ static bool op_destroy(struct worker *w, struct slot *s, int i, struct rs *r)
 		CHECK(w, zsig == (async ? 1 : 0), "destruction under O_ASYNC: %d signals, want %d",
 		      zsig, async ? 1 : 0);
 		close(zfd);
+		w->zombie = -1;
 	}
 	slot_forget(w, s);
 	return true;
@@ -1530,6 +1553,7 @@ static void worker_init(struct worker *w, int id, uint64_t seed)
 	w->id = id;
 	w->rng = seed;
 	w->failed_at = -1;
+	w->zombie = -1;
 	w->port = (uint16_t)(8700 + id);
 	w->buf = malloc(PKT_MAX);
 	w->exp = malloc(PKT_MAX);
@@ -1551,6 +1575,9 @@ static void worker_fini(struct worker *w)
 		w->slots[i].fd = -1;
 		q_purge(&w->slots[i], false);
 	}
+	if (w->zombie >= 0)
+		close(w->zombie);
+	w->zombie = -1;
 	if (w->udp >= 0)
 		close(w->udp);
 	if (w->raw >= 0)
